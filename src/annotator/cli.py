@@ -1,0 +1,105 @@
+"""Command-line interface: ``annotator import`` and ``annotator export``.
+
+Without a subcommand ``annotator`` starts the window (see ``annotator.__main__``). Errors are
+reported as one line naming the file and line, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+STATUSES = ("todo", "in_progress", "done", "skipped")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="URL",
+        help="SQLAlchemy database URL (default: $ANNOTATOR_DB, else a SQLite file in the "
+        "user data directory)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="annotator",
+        parents=[common],
+        description="Label news articles: entities, quotes and claims. "
+        "Without a command, opens the window.",
+    )
+    parser.add_argument("--user", help="annotator name used in the window")
+    parser.add_argument("--schema", metavar="FILE", help="label schema (TOML) for the window")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    importer = commands.add_parser(
+        "import",
+        parents=[common],
+        help="import articles from .txt files, folders of them, or JSONL",
+        description="Import articles. A .txt file is one article (UTF-8; title from its first "
+        "line); a .jsonl file holds one article per line: "
+        '{"id", "title", "text", "meta", "url", "source", "published", "language"}. '
+        "Articles already present (same id or same text) are skipped.",
+    )
+    importer.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+
+    exporter = commands.add_parser(
+        "export",
+        parents=[common],
+        help="export annotations as JSONL",
+        description="Write one JSON line per article and annotator with at least one span. "
+        "Offsets are Python code points, end exclusive.",
+    )
+    exporter.add_argument("--out", required=True, metavar="FILE", help="output file, - for stdout")
+    exporter.add_argument("--annotator", help="only this annotator's work")
+    exporter.add_argument("--status", choices=STATUSES, help="only articles with this status")
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"annotator: error: {message}", file=sys.stderr)
+    return 1
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a parsed subcommand; returns the process exit code."""
+    from annotator.core.models import Status
+    from annotator.formats.articles import ImportFileError, iter_article_files, read_articles
+    from annotator.formats.atomic import atomic_output
+    from annotator.formats.native_jsonl import ExportError, write_jsonl
+    from annotator.storage.database import DatabaseError, default_database_url
+    from annotator.storage.store import Store, StoreError
+
+    try:
+        store = Store.open(args.db or default_database_url())
+    except DatabaseError as error:
+        return _fail(str(error))
+    try:
+        if args.command == "import":
+            failures = 0
+            try:
+                files = list(iter_article_files(args.paths))
+            except ImportFileError as error:
+                return _fail(str(error))
+            for path in files:
+                try:
+                    report = store.import_articles(read_articles(path))
+                except ImportFileError as error:
+                    failures += 1
+                    print(f"annotator: error: {error} (nothing imported from this file)",
+                          file=sys.stderr)
+                    continue
+                print(f"{path}: {report.added} added, {report.duplicates} already present",
+                      file=sys.stderr)
+            return 1 if failures else 0
+        status = Status(args.status) if args.status else None
+        with atomic_output(args.out) as out:
+            count = write_jsonl(store.iter_annotated(annotator=args.annotator, status=status), out)
+        print(f"{count} records written to {args.out}", file=sys.stderr)
+        return 0
+    except (DatabaseError, StoreError, ExportError, OSError) as error:
+        return _fail(str(error))
+    finally:
+        store.close()
+
+

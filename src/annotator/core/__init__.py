@@ -1,0 +1,1 @@
+"""Pure-Python domain: articles, spans, offsets, label schema. No Qt, no database."""

@@ -1,0 +1,148 @@
+"""Domain models shared by every layer.
+
+Offsets are Python code-point offsets into ``Article.text``, start inclusive, end exclusive.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Status(StrEnum):
+    """Progress of one annotator on one article."""
+
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    SKIPPED = "skipped"
+
+
+class Origin(StrEnum):
+    """Where a span came from: drawn by a person, or accepted from a suggestion."""
+
+    MANUAL = "manual"
+    SUGGESTED = "suggested"
+
+
+def new_id() -> str:
+    """A fresh stable identifier for a span or relation (kept across undo and redo)."""
+    return uuid.uuid4().hex
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ArticleIn(_Frozen):
+    """An article as read from a file, before it has a database id."""
+
+    external_id: str = Field(min_length=1)
+    title: str
+    text: str = Field(min_length=1)
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+    language: str | None = None
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+
+class Article(_Frozen):
+    """A stored article; ``text`` is canonical and never changes after import."""
+
+    id: int
+    external_id: str
+    title: str
+    text: str
+    text_sha256: str
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+    language: str | None = None
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+
+class ArticleSummary(_Frozen):
+    """One row of the article list, for one annotator."""
+
+    id: int
+    external_id: str
+    title: str
+    status: Status
+    span_count: int
+
+
+class Span(_Frozen):
+    """A labelled range ``[start, end)`` of an article's text."""
+
+    id: str = Field(default_factory=new_id)
+    start: int = Field(ge=0)
+    end: int
+    label: str = Field(min_length=1)
+    text: str
+    attrs: dict[str, Any] = Field(default_factory=dict)
+    origin: Origin = Origin.MANUAL
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _non_empty(self) -> Span:
+        if self.end <= self.start:
+            raise ValueError(f"span end {self.end} must be greater than start {self.start}")
+        if len(self.text) != self.end - self.start:
+            raise ValueError(
+                f"span text has {len(self.text)} code points but [{self.start}, {self.end}) "
+                f"covers {self.end - self.start}"
+            )
+        return self
+
+    @classmethod
+    def of(cls, text: str, start: int, end: int, label: str, **extra: Any) -> Span:
+        """Make a span over ``text[start:end]``, checking the range lies inside the text."""
+        if not 0 <= start < end <= len(text):
+            raise ValueError(f"span [{start}, {end}) is outside the text (length {len(text)})")
+        return cls(start=start, end=end, label=label, text=text[start:end], **extra)
+
+
+class Relation(_Frozen):
+    """A directed, labelled link between two spans of the same annotation set."""
+
+    id: str = Field(default_factory=new_id)
+    head: str
+    child: str
+    label: str = Field(min_length=1)
+
+
+class Annotations(_Frozen):
+    """Everything one annotator recorded on one article."""
+
+    article_id: int
+    annotator: str
+    status: Status = Status.TODO
+    spans: tuple[Span, ...] = ()
+    relations: tuple[Relation, ...] = ()
+
+
+class Progress(_Frozen):
+    """How many articles an annotator has finished."""
+
+    done: int
+    total: int
+
+
+class AnnotatedArticle(_Frozen):
+    """An article with one annotator's annotations: the unit of export."""
+
+    article: Article
+    annotations: Annotations
+
+
+class ImportReport(_Frozen):
+    """What an import added and what it recognised as already present."""
+
+    added: int = 0
+    duplicates: int = 0

@@ -1,0 +1,88 @@
+"""Conversion between code-point offsets and Qt text-document positions.
+
+Spans are stored as code-point offsets into the article text. A ``QPlainTextEdit`` filled with
+``setPlainText(text)`` counts positions in UTF-16 code units and turns ``"\\r\\n"`` into a single
+block break, so positions differ from code points in exactly two ways:
+
+* every non-BMP character (above U+FFFF) takes two positions (a surrogate pair);
+* every ``"\\r\\n"`` pair takes one position (its ``"\\n"`` is zero-width).
+
+Lone ``\\r``, ``\\n``, U+2029 and every other BMP character take one position each.
+
+The map records the code-point offsets at which the cumulative difference changes, so a
+conversion is one binary search.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from itertools import accumulate
+
+_NON_BMP = re.compile("[\U00010000-\U0010ffff]")
+_CRLF = re.compile("\r\n")
+
+
+class OffsetMap:
+    """Converts between code-point offsets into `text` and Qt document positions."""
+
+    def __init__(self, text: str) -> None:
+        self._length = len(text)
+        # (first code point affected, change in Qt position). A non-BMP character at i shifts
+        # everything after it by +1; a CRLF whose "\r" is at j shifts everything from j + 2 on
+        # by -1, so that j + 1 (the "\n") lands on the same position as j + 2.
+        changes = sorted(
+            [(m.end(), 1) for m in _NON_BMP.finditer(text)]
+            + [(m.end(), -1) for m in _CRLF.finditer(text)]
+        )
+        self._cp_starts = [cp for cp, _ in changes]
+        # _shifts[k] applies to code points in [_cp_starts[k - 1], _cp_starts[k]).
+        self._shifts = list(accumulate((delta for _, delta in changes), initial=0))
+        # Qt position of each _cp_starts entry; strictly increasing, since no two changes share
+        # a code point and a -1 change never directly follows another change.
+        self._qt_starts = [cp + shift for cp, shift in zip(self._cp_starts, self._shifts[1:])]
+        self._qt_length = self._length + self._shifts[-1]
+
+    @property
+    def qt_length(self) -> int:
+        """Number of Qt positions the text occupies (``document.characterCount() - 1``)."""
+        return self._qt_length
+
+    def to_qt(self, cp: int) -> int:
+        """Qt position of code-point offset `cp` (0 <= cp <= len(text))."""
+        if not 0 <= cp <= self._length:
+            raise ValueError(f"code-point offset {cp} outside [0, {self._length}]")
+        if not self._cp_starts:
+            return cp
+        return cp + self._shifts[bisect_right(self._cp_starts, cp)]
+
+    def from_qt(self, pos: int, *, round_up: bool = False) -> int:
+        """Code-point offset of Qt position `pos` (0 <= pos <= qt_length).
+
+        A position between the two halves of a surrogate pair maps to the start of the
+        character, or to its end with `round_up`. The position after a CRLF block break maps to
+        the offset after the ``"\\n"``.
+        """
+        if not 0 <= pos <= self._qt_length:
+            raise ValueError(f"Qt position {pos} outside [0, {self._qt_length}]")
+        if not self._qt_starts:
+            return pos
+        k = bisect_right(self._qt_starts, pos)
+        cp = pos - self._shifts[k]
+        if k < len(self._cp_starts) and cp >= self._cp_starts[k]:
+            # Only the second half of a surrogate pair falls in the gap before the next segment.
+            next_start = self._cp_starts[k]
+            return next_start if round_up else next_start - 1
+        return cp
+
+    def to_qt_range(self, start: int, end: int) -> tuple[int, int]:
+        """Qt positions of the code-point range [start, end)."""
+        if start > end:
+            raise ValueError(f"range start {start} after end {end}")
+        return self.to_qt(start), self.to_qt(end)
+
+    def from_qt_range(self, start: int, end: int) -> tuple[int, int]:
+        """Smallest code-point range covering the Qt range [start, end)."""
+        if start > end:
+            raise ValueError(f"range start {start} after end {end}")
+        return self.from_qt(start), self.from_qt(end, round_up=True)

@@ -1,0 +1,1 @@
+"""Reading articles and writing annotations in file formats; no database, no Qt."""

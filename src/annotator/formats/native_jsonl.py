@@ -1,0 +1,104 @@
+"""annotator's own JSONL format: one line per article and annotator.
+
+Offsets are Python code-point offsets into ``text``, start inclusive, end exclusive, so
+``text[start:end] == span["text"]`` holds for every span; the writer checks it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, BinaryIO
+
+import orjson
+from pydantic import BaseModel, ConfigDict
+
+from annotator.core.models import AnnotatedArticle, Origin, Status
+
+
+class ExportError(Exception):
+    """Data that must not be written (a span that does not match the text)."""
+
+
+class ExportSpan(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    start: int
+    end: int
+    label: str
+    text: str
+    attrs: dict[str, Any]
+    origin: Origin
+
+
+class ExportRelation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    head: str
+    child: str
+    label: str
+
+
+class ExportRecord(BaseModel):
+    """The schema of one line of a native JSONL export."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    article_id: str
+    title: str
+    text: str
+    text_sha256: str
+    meta: dict[str, Any]
+    annotator: str
+    status: Status
+    spans: list[ExportSpan]
+    relations: list[ExportRelation]
+
+
+def record(item: AnnotatedArticle) -> dict[str, Any]:
+    """The JSON object for one article and annotator, after checking every span."""
+    article, annotations = item.article, item.annotations
+    text = article.text
+    spans = []
+    for span in annotations.spans:
+        if text[span.start : span.end] != span.text:
+            raise ExportError(
+                f"article {article.external_id!r}, annotator {annotations.annotator!r}: span "
+                f"{span.id} [{span.start}, {span.end}) should read {span.text!r} but the text "
+                f"there is {text[span.start : span.end]!r}; nothing was written"
+            )
+        spans.append(
+            {
+                "id": span.id,
+                "start": span.start,
+                "end": span.end,
+                "label": span.label,
+                "text": span.text,
+                "attrs": span.attrs,
+                "origin": span.origin.value,
+            }
+        )
+    return {
+        "article_id": article.external_id,
+        "title": article.title,
+        "text": text,
+        "text_sha256": article.text_sha256,
+        "meta": article.meta,
+        "annotator": annotations.annotator,
+        "status": annotations.status.value,
+        "spans": spans,
+        "relations": [
+            {"id": r.id, "head": r.head, "child": r.child, "label": r.label}
+            for r in annotations.relations
+        ],
+    }
+
+
+def write_jsonl(items: Iterable[AnnotatedArticle], out: BinaryIO) -> int:
+    """Write one line per item; returns the number of lines written."""
+    count = 0
+    for item in items:
+        out.write(orjson.dumps(record(item), option=orjson.OPT_APPEND_NEWLINE))
+        count += 1
+    return count

@@ -1,0 +1,173 @@
+"""The main window: composes docks, actions and signals. Behaviour lives in the editor,
+the document model, the commands and the panels.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+
+from annotator.gui.article_list import ArticleListPanel
+from annotator.gui.article_view import ArticleView
+from annotator.gui.label_palette import LabelPalette
+from annotator.gui.span_table import SpanTableModel, SpanTableView
+
+if TYPE_CHECKING:
+    from annotator.gui.document import ArticleDocument
+    from annotator.gui.editor import Editor
+    from annotator.gui.workspace import Workspace
+
+
+class MainWindow(QMainWindow):
+    """Built empty and cheap (so it shows at once); ``attach`` connects it to a workspace."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("annotator")
+        self.resize(1280, 800)
+        self.editor: Editor | None = None
+        self.article_view = ArticleView(self)
+        self.setCentralWidget(self.article_view)
+        self.articles = ArticleListPanel(self)
+        self.palette = LabelPalette(self)
+        self.span_model = SpanTableModel(self)
+        self.span_table = SpanTableView(self.span_model, self)
+        self._dock("articlesDock", "Articles", self.articles, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._dock("labelsDock", "Labels", self.palette, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("spansDock", "Spans", self.span_table, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.user_label = QLabel(self)
+        self.progress_label = QLabel(self)
+        self.progress_label.setObjectName("progressLabel")
+        self.statusBar().addPermanentWidget(self.user_label)
+        self.statusBar().addPermanentWidget(self.progress_label)
+        self.statusBar().showMessage("Opening the database…")
+        self._restore_layout()
+
+    def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+
+    def attach(self, workspace: Workspace) -> None:
+        """Connect the window to a store, schema and annotator, and open the last article."""
+        from annotator.gui.editor import Editor
+
+        editor = Editor(workspace, self.article_view, self.span_table, self.articles, self)
+        self.editor = editor
+        label_actions = self.palette.set_schema(workspace.schema)
+        self.palette.labelChosen.connect(editor.apply_label)
+        self.addActions(label_actions)
+        self._build_menus(editor, label_actions)
+        editor.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        editor.failed.connect(self._show_error)
+        editor.progressChanged.connect(
+            lambda done, total: self.progress_label.setText(f"{done} / {total} done")
+        )
+        editor.documentOpened.connect(self._document_opened)
+        self.user_label.setText(f"Annotator: {workspace.user}")
+        editor.snap_to_words = _settings().value("snapToWords", True, type=bool)
+        self._snap_action.setChecked(editor.snap_to_words)
+        editor.load_articles()
+        self.statusBar().showMessage("Select text, then press a label key.", 6000)
+        last = _settings().value("lastArticle", "", type=str)
+        last_id = workspace.store.find_article(last) if last else None
+        summaries = self.articles.model.summaries()
+        if last_id is not None:
+            editor.open_article(last_id)
+        elif summaries:
+            editor.open_article(summaries[0].id)
+        self.article_view.setFocus()
+
+    def _build_menus(self, editor: Editor, label_actions: list[QAction]) -> None:
+        from annotator.core.models import Status
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        quit_action = file_menu.addAction("&Quit")
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+
+        edit = menu.addMenu("&Edit")
+        undo = editor.undo_group.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = editor.undo_group.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        edit.addActions([undo, redo])
+        edit.addSeparator()
+        delete = self._action("&Delete span", editor.delete_selected, "Delete", "Backspace")
+        next_span = self._action("&Next span", lambda: editor.step_span(1), "]")
+        previous_span = self._action("&Previous span", lambda: editor.step_span(-1), "[")
+        clear = self._action("&Clear span selection", lambda: editor.select_span(None), "Esc")
+        edit.addActions([delete, next_span, previous_span, clear])
+        edit.addSeparator()
+        self._snap_action = QAction("&Snap selections to whole words", self, checkable=True)
+        self._snap_action.toggled.connect(self._set_snap)
+        edit.addAction(self._snap_action)
+
+        labels = menu.addMenu("&Labels")
+        labels.addActions(label_actions)
+
+        article = menu.addMenu("&Article")
+        done = self._action(
+            "Mark &done and open next", lambda: editor.set_status(Status.DONE), "Ctrl+Return"
+        )
+        skip = self._action(
+            "Mark &skipped and open next",
+            lambda: editor.set_status(Status.SKIPPED),
+            "Ctrl+Shift+Return",
+        )
+        reopen = self._action(
+            "Mark in &progress",
+            lambda: editor.set_status(Status.IN_PROGRESS, open_next=False),
+        )
+        following = self._action("Open &next unfinished article", editor.open_next, "Ctrl+N")
+        article.addActions([done, skip, reopen, following])
+
+        view = menu.addMenu("&View")
+        for dock in self.findChildren(QDockWidget):
+            view.addAction(dock.toggleViewAction())
+        self.addActions([undo, redo, delete, next_span, previous_span, clear, done, skip, following])
+
+    def _action(self, text: str, slot: object, *keys: str) -> QAction:
+        action = QAction(text, self)
+        if keys:
+            action.setShortcuts([QKeySequence(key) for key in keys])
+        action.triggered.connect(slot)
+        return action
+
+    def _set_snap(self, enabled: bool) -> None:
+        if self.editor is not None:
+            self.editor.snap_to_words = enabled
+        _settings().setValue("snapToWords", enabled)
+
+    def _document_opened(self, document: ArticleDocument) -> None:
+        self.setWindowTitle(f"{document.article.title} — annotator")
+        _settings().setValue("lastArticle", document.article.external_id)
+
+    def _show_error(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
+        QMessageBox.warning(self, "annotator", message)
+
+    def _restore_layout(self) -> None:
+        settings = _settings()
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        settings = _settings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        super().closeEvent(event)
+
+
+def _settings() -> QSettings:
+    return QSettings()

@@ -1,0 +1,108 @@
+"""The spans of the open article as a table: label, text, start, end (code points)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from annotator.gui.highlighter import tint
+
+if TYPE_CHECKING:
+    from annotator.core.models import Span
+    from annotator.gui.document import ArticleDocument
+
+Index = QModelIndex | QPersistentModelIndex
+_HEADERS = ("Label", "Text", "Start", "End")
+
+
+class SpanTableModel(QAbstractTableModel):
+    """Adapts an ``ArticleDocument``'s sorted span list; follows its row-level signals."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._document: ArticleDocument | None = None
+        self._colors: dict[str, str] = {}
+
+    def set_colors(self, colors: dict[str, str]) -> None:
+        self._colors = dict(colors)
+
+    def set_document(self, document: ArticleDocument | None) -> None:
+        self.beginResetModel()
+        if self._document is not None:
+            self._document.spanAdded.disconnect(self._added)
+            self._document.spanRemoved.disconnect(self._removed)
+            self._document.spanChanged.disconnect(self._changed)
+        self._document = document
+        if document is not None:
+            document.spanAdded.connect(self._added)
+            document.spanRemoved.connect(self._removed)
+            document.spanChanged.connect(self._changed)
+        self.endResetModel()
+
+    def span_at(self, row: int) -> Span | None:
+        if self._document is None or not 0 <= row < len(self._document.spans):
+            return None
+        return self._document.spans[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        if parent.isValid() or self._document is None:
+            return 0
+        return len(self._document.spans)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(_HEADERS)
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return _HEADERS[section] if 0 <= section < len(_HEADERS) else None
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        span = self.span_at(index.row()) if index.isValid() else None
+        if span is None:
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            text = " ".join(span.text.split())
+            return (span.label, text, span.start, span.end)[column]
+        if role == Qt.ItemDataRole.ToolTipRole and column == 1:
+            return span.text
+        if role == Qt.ItemDataRole.BackgroundRole and column == 0:
+            return tint(self._colors.get(span.label, "#bbbbbb"))
+        if role == Qt.ItemDataRole.ForegroundRole and column == 0:
+            return QColor("#000000")
+        if role == Qt.ItemDataRole.TextAlignmentRole and column >= 2:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _added(self, row: int, _span: Span) -> None:
+        self.beginInsertRows(QModelIndex(), row, row)
+        self.endInsertRows()
+
+    def _removed(self, row: int, _span: Span) -> None:
+        self.beginRemoveRows(QModelIndex(), row, row)
+        self.endRemoveRows()
+
+    def _changed(self, row: int, _old: Span, _new: Span) -> None:
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(_HEADERS) - 1))
+
+
+class SpanTableView(QTableView):
+    def __init__(self, model: SpanTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("spanTable")
+        self.setModel(model)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setDefaultSectionSize(22)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column in (0, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)

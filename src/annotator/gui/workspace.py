@@ -1,0 +1,31 @@
+"""What the window works on: the store facade, the label schema and the annotator's name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from annotator.core.schema import LabelSchema, load_schema
+from annotator.formats.articles import iter_article_files, read_articles
+from annotator.resources import default_schema_path, sample_articles_path
+from annotator.storage.store import Store
+
+
+@dataclass(frozen=True)
+class Workspace:
+    store: Store
+    schema: LabelSchema
+    user: str
+
+    @classmethod
+    def open(cls, db_url: str, user: str, schema_path: str | Path | None = None) -> Workspace:
+        """Open the database (importing the sample articles into an empty one) and the schema.
+
+        Raises ``SchemaError``, ``DatabaseError`` or ``ImportFileError`` with a user message.
+        """
+        schema = load_schema(Path(schema_path) if schema_path else default_schema_path())
+        store = Store.open(db_url)
+        if store.article_count() == 0:
+            for path in iter_article_files([sample_articles_path()]):
+                store.import_articles(read_articles(path))
+        return cls(store=store, schema=schema, user=user)

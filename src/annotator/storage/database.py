@@ -1,0 +1,97 @@
+"""Engine creation and schema migrations.
+
+SQLite is opened for durability (WAL, synchronous=FULL, foreign keys, busy timeout); any other
+SQLAlchemy URL (PostgreSQL for teams) works with the same code. The schema is created and
+upgraded by Alembic; a database written by a newer annotator is refused.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import orjson
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_MS = 10_000
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened or used; the message is meant for the user."""
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine for ``url``; for SQLite the file's folder is created if needed."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(f"not a database URL: {url!r}") from None
+    kwargs: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000}
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except (ArgumentError, ImportError) as error:
+        raise DatabaseError(f"cannot use database {url!r}: {error}") from None
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Create or upgrade the schema to the newest revision this annotator knows."""
+    config = _alembic_config(engine)
+    script = ScriptDirectory.from_config(config)
+    head = script.get_current_head()
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except SQLAlchemyError as error:
+        raise DatabaseError(f"cannot open database: {getattr(error, 'orig', None) or error}") from None
+    if current == head:
+        return
+    if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
+        raise DatabaseError(
+            f"the database was written by a newer version of annotator (schema revision "
+            f"{current}; this version knows up to {head}). Upgrade annotator to open it."
+        )
+    command.upgrade(config, "head")
+
+
+def default_database_url() -> str:
+    """``ANNOTATOR_DB`` if set, else a SQLite file in the user data directory."""
+    if url := os.environ.get("ANNOTATOR_DB"):
+        return url
+    from platformdirs import user_data_path
+
+    return f"sqlite:///{user_data_path('annotator', appauthor=False) / 'annotator.db'}"
