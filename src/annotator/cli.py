@@ -8,26 +8,28 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 STATUSES = ("todo", "in_progress", "done", "skipped")
 
 
+_DB_HELP = (
+    "SQLAlchemy database URL (default: $ANNOTATOR_DB, else a SQLite file in the user data "
+    "directory)"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    # --db is accepted before or after the command. The command's copy has no default, so
+    # that it does not overwrite a value given before the command.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--db",
-        metavar="URL",
-        help="SQLAlchemy database URL (default: $ANNOTATOR_DB, else a SQLite file in the "
-        "user data directory)",
-    )
+    common.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=_DB_HELP)
     parser = argparse.ArgumentParser(
         prog="annotator",
-        parents=[common],
         description="Label news articles: entities, quotes and claims. "
         "Without a command, opens the window.",
     )
+    parser.add_argument("--db", metavar="URL", help=_DB_HELP)
     parser.add_argument("--user", help="annotator name used in the window")
     parser.add_argument("--schema", metavar="FILE", help="label schema (TOML) for the window")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -86,20 +88,27 @@ def run(args: argparse.Namespace) -> int:
                     report = store.import_articles(read_articles(path))
                 except ImportFileError as error:
                     failures += 1
-                    print(f"annotator: error: {error} (nothing imported from this file)",
-                          file=sys.stderr)
+                    print(
+                        f"annotator: error: {error} (nothing imported from this file)",
+                        file=sys.stderr,
+                    )
                     continue
-                print(f"{path}: {report.added} added, {report.duplicates} already present",
-                      file=sys.stderr)
+                print(
+                    f"{path}: {report.added} added, {report.duplicates} already present",
+                    file=sys.stderr,
+                )
             return 1 if failures else 0
         status = Status(args.status) if args.status else None
-        with atomic_output(args.out) as out:
-            count = write_jsonl(store.iter_annotated(annotator=args.annotator, status=status), out)
+        try:
+            with atomic_output(args.out) as out:
+                count = write_jsonl(
+                    store.iter_annotated(annotator=args.annotator, status=status), out
+                )
+        except OSError as error:
+            return _fail(f"cannot write {args.out}: {error.strerror or error}")
         print(f"{count} records written to {args.out}", file=sys.stderr)
         return 0
     except (DatabaseError, StoreError, ExportError, OSError) as error:
         return _fail(str(error))
     finally:
         store.close()
-
-

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -225,7 +227,7 @@ def test_to_qt_matches_oracle_on_every_prefix(text: str) -> None:
 @given(texts)
 def test_to_qt_is_monotonic(text: str) -> None:
     positions = all_to_qt(text)
-    assert all(a <= b for a, b in zip(positions, positions[1:]))
+    assert all(a <= b for a, b in pairwise(positions))
 
 
 @given(texts)

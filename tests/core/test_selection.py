@@ -136,7 +136,7 @@ def test_emoji_modifier_and_variation_selector_stay_attached() -> None:
 
 
 def test_emoji_is_not_glued_to_adjacent_word() -> None:
-    text = f"halo\U0001f600dunia"
+    text = "halo\U0001f600dunia"
     assert snapped(text, "hal") == "halo"
     assert snapped(text, "\U0001f600") == "\U0001f600"
 

@@ -38,9 +38,12 @@ class OffsetMap:
         self._cp_starts = [cp for cp, _ in changes]
         # _shifts[k] applies to code points in [_cp_starts[k - 1], _cp_starts[k]).
         self._shifts = list(accumulate((delta for _, delta in changes), initial=0))
-        # Qt position of each _cp_starts entry; strictly increasing, since no two changes share
-        # a code point and a -1 change never directly follows another change.
-        self._qt_starts = [cp + shift for cp, shift in zip(self._cp_starts, self._shifts[1:])]
+        # Qt position of each _cp_starts entry. Strictly increasing: changes never share a code
+        # point, and a -1 change (at j + 2) never comes one code point after another change, as
+        # text[j] is "\r" and text[j + 1] is "\n".
+        self._qt_starts = [
+            cp + shift for cp, shift in zip(self._cp_starts, self._shifts[1:], strict=True)
+        ]
         self._qt_length = self._length + self._shifts[-1]
 
     @property

@@ -23,7 +23,7 @@ CHUNK = 256
 S = TypeVar("S", bound=Ranged)
 
 
-class SpanIndex(Generic[S]):  # noqa: UP046 - Python 3.11 has no PEP 695 syntax
+class SpanIndex(Generic[S]):
     def __init__(self, spans: Iterable[S] = ()) -> None:
         self._chunks: dict[int, dict[str, S]] = {}
         for span in spans:

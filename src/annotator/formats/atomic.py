@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
+import stat
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -24,7 +25,7 @@ def atomic_output(target: str | Path) -> Iterator[BinaryIO]:
         return
     path = Path(target)
     folder = path.parent if str(path.parent) else Path(".")
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    descriptor, temporary = _create_temporary(path, folder)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             yield handle
@@ -36,6 +37,32 @@ def atomic_output(target: str | Path) -> Iterator[BinaryIO]:
             os.unlink(temporary)
         raise
     _fsync_folder(folder)
+
+
+def _create_temporary(path: Path, folder: Path) -> tuple[int, str]:
+    """Create an empty, unique temporary file next to ``path``.
+
+    Unlike ``tempfile.mkstemp`` (always mode 0600), the file gets the permissions of the file
+    it replaces, or else those of any newly created file (0666 less the umask), so that the
+    result is as readable as if it had been written directly.
+    """
+    try:
+        existing = path.stat()
+    except OSError:
+        existing = None
+    mode = stat.S_IMODE(existing.st_mode) if existing and stat.S_ISREG(existing.st_mode) else None
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        temporary = str(folder / f".{path.name}.{secrets.token_hex(4)}.part")
+        try:
+            descriptor = os.open(temporary, flags, 0o666)
+        except FileExistsError:
+            continue
+        if mode is not None:
+            with contextlib.suppress(OSError):
+                os.chmod(temporary, mode)
+        return descriptor, temporary
+    raise FileExistsError(f"no free temporary file name next to {path}")
 
 
 def _fsync_folder(folder: Path) -> None:

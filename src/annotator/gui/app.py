@@ -61,7 +61,7 @@ def run_app(db_url: str | None, user: str | None, schema_path: str | None) -> in
         from annotator.core.schema import SchemaError
         from annotator.formats.articles import ImportFileError
         from annotator.gui.workspace import Workspace
-        from annotator.storage.database import DatabaseError, default_database_url
+        from annotator.storage.store import DatabaseError, default_database_url
 
         name = resolve_user(user, window)
         if name is None:

@@ -107,7 +107,7 @@ class ArticleView(QPlainTextEdit):
             self.ensureCursorVisible()
             self.setTextCursor(keep)
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         super().mouseReleaseEvent(event)
         if event.button() != Qt.MouseButton.LeftButton or self._offsets is None:
             return

@@ -6,7 +6,7 @@ memory, then announced by a signal so views refresh only what changed.
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left
 from collections.abc import Iterable
 
 from PySide6.QtCore import QObject, Signal
@@ -24,13 +24,21 @@ def _order(span: Span) -> tuple[int, int, str]:
 class ArticleDocument(QObject):
     """One article as seen by one annotator."""
 
+    # The "about to" signals come before the span list changes, so item models can call
+    # beginInsertRows / beginRemoveRows at the right moment.
+    spanAboutToBeAdded = Signal(int)  # row
     spanAdded = Signal(int, object)  # row, Span
+    spanAboutToBeRemoved = Signal(int)  # row
     spanRemoved = Signal(int, object)  # row, Span
     spanChanged = Signal(int, object, object)  # row, old Span, new Span
     statusChanged = Signal(object)  # Status
 
     def __init__(
-        self, store: Store, article: Article, annotations: Annotations, parent: QObject | None = None
+        self,
+        store: Store,
+        article: Article,
+        annotations: Annotations,
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
@@ -83,6 +91,7 @@ class ArticleDocument(QObject):
     def remove_span(self, span_id: str) -> tuple[Span, tuple[Relation, ...]]:
         span, relations = self._store.delete_span(span_id)
         row = self.row_of(span_id)
+        self.spanAboutToBeRemoved.emit(row)
         del self._spans[row]
         del self._by_id[span_id]
         self.index.remove(span)
@@ -111,7 +120,9 @@ class ArticleDocument(QObject):
         self.statusChanged.emit(status)
 
     def _insert(self, span: Span) -> None:
-        insort(self._spans, span, key=_order)
+        row = bisect_left(self._spans, _order(span), key=_order)
+        self.spanAboutToBeAdded.emit(row)
+        self._spans.insert(row, span)
         self._by_id[span.id] = span
         self.index.add(span)
-        self.spanAdded.emit(self.row_of(span.id), span)
+        self.spanAdded.emit(row, span)

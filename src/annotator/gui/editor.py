@@ -22,8 +22,7 @@ from annotator.gui.commands import (
 from annotator.gui.document import ArticleDocument
 from annotator.gui.span_table import SpanTableModel, SpanTableView
 from annotator.gui.workspace import Workspace
-from annotator.storage.database import DatabaseError
-from annotator.storage.store import StoreError
+from annotator.storage.store import DatabaseError, StoreError
 
 
 class Editor(QObject):
@@ -74,12 +73,16 @@ class Editor(QObject):
             if article_id in self._stacks:
                 document, stack = self._stacks[article_id]
             else:
-                document = ArticleDocument.load(self.workspace.store, article_id, self.workspace.user)
+                document = ArticleDocument.load(
+                    self.workspace.store, article_id, self.workspace.user
+                )
                 stack = QUndoStack(self.undo_group)
                 self._stacks[article_id] = (document, stack)
                 document.spanAdded.connect(lambda _r, s, d=document: self._span_added(d, s))
                 document.spanRemoved.connect(lambda _r, s, d=document: self._span_removed(d, s))
-                document.spanChanged.connect(lambda _r, o, n, d=document: self._span_changed(d, o, n))
+                document.spanChanged.connect(
+                    lambda _r, o, n, d=document: self._span_changed(d, o, n)
+                )
                 document.statusChanged.connect(lambda _s, d=document: self._status_changed(d))
         except (DatabaseError, StoreError) as error:
             self.failed.emit(str(error))
@@ -180,7 +183,7 @@ class Editor(QObject):
         self._view.mark_span(span)
         selection = self._table.selectionModel()
         if span is None:
-            selection.clearSelection()
+            selection.clear()
             return
         row = self.document.row_of(span.id)
         index = self._table_model.index(row, 0)
@@ -221,7 +224,7 @@ class Editor(QObject):
         if self._view.textCursor().hasSelection() and self._selected is not None:
             self._selected = None
             self._view.mark_span(None)
-            self._table.selectionModel().clearSelection()
+            self._table.selectionModel().clear()
 
     def _table_row_changed(self, current: object, _previous: object) -> None:
         row = current.row() if hasattr(current, "row") else -1  # QModelIndex

@@ -7,6 +7,7 @@ enclosing span shows as an underline in its own colour, so nesting stays visible
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QColor, QSyntaxHighlighter, QTextCharFormat, QTextDocument
@@ -70,7 +71,7 @@ class SpanHighlighter(QSyntaxHighlighter):
             self._formats[key] = fmt
         return fmt
 
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
+    def highlightBlock(self, text: str) -> None:
         if self._index is None or self._offsets is None or not text:
             return
         block = self.currentBlock()
@@ -86,7 +87,7 @@ class SpanHighlighter(QSyntaxHighlighter):
             cuts.add(max(span.start, block_start))
             cuts.add(min(span.end, block_end))
         points = sorted(cuts)
-        for left, right in zip(points, points[1:], strict=False):
+        for left, right in itertools.pairwise(points):
             covering = [s for s in spans if s.start <= left and s.end >= right]
             if not covering:
                 continue
@@ -94,4 +95,6 @@ class SpanHighlighter(QSyntaxHighlighter):
             inner = covering[0].label
             outer = covering[1].label if len(covering) > 1 else None
             qt_left = offsets.to_qt(left) - block_qt
-            self.setFormat(qt_left, offsets.to_qt(right) - block_qt - qt_left, self._format(inner, outer))
+            self.setFormat(
+                qt_left, offsets.to_qt(right) - block_qt - qt_left, self._format(inner, outer)
+            )

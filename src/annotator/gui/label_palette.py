@@ -45,8 +45,10 @@ class LabelPalette(QWidget):
             button.setObjectName(f"label_{label.name}")
             button.setText(f"{label.name}   [{label.key}]")
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            button.setSizePolicy(button.sizePolicy().horizontalPolicy().Expanding,
-                                 button.sizePolicy().verticalPolicy())
+            button.setSizePolicy(
+                button.sizePolicy().horizontalPolicy().Expanding,
+                button.sizePolicy().verticalPolicy(),
+            )
             button.setStyleSheet(
                 f"QToolButton {{ text-align: left; padding: 3px 6px; "
                 f"border-left: 5px solid {label.color}; }}"

@@ -131,7 +131,9 @@ class MainWindow(QMainWindow):
         view = menu.addMenu("&View")
         for dock in self.findChildren(QDockWidget):
             view.addAction(dock.toggleViewAction())
-        self.addActions([undo, redo, delete, next_span, previous_span, clear, done, skip, following])
+        self.addActions(
+            [undo, redo, delete, next_span, previous_span, clear, done, skip, following]
+        )
 
     def _action(self, text: str, slot: object, *keys: str) -> QAction:
         action = QAction(text, self)
@@ -159,10 +161,13 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         state = settings.value("window/state")
-        if state is not None:
-            self.restoreState(state)
+        if state is None or not self.restoreState(state):
+            docks = {dock.objectName(): dock for dock in self.findChildren(QDockWidget)}
+            horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
+            self.resizeDocks([docks["articlesDock"], docks["spansDock"]], [330, 400], horizontal)
+            self.resizeDocks([docks["labelsDock"], docks["spansDock"]], [310, 490], vertical)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: QCloseEvent) -> None:
         settings = _settings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())

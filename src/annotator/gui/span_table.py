@@ -32,12 +32,16 @@ class SpanTableModel(QAbstractTableModel):
     def set_document(self, document: ArticleDocument | None) -> None:
         self.beginResetModel()
         if self._document is not None:
+            self._document.spanAboutToBeAdded.disconnect(self._adding)
             self._document.spanAdded.disconnect(self._added)
+            self._document.spanAboutToBeRemoved.disconnect(self._removing)
             self._document.spanRemoved.disconnect(self._removed)
             self._document.spanChanged.disconnect(self._changed)
         self._document = document
         if document is not None:
+            document.spanAboutToBeAdded.connect(self._adding)
             document.spanAdded.connect(self._added)
+            document.spanAboutToBeRemoved.connect(self._removing)
             document.spanRemoved.connect(self._removed)
             document.spanChanged.connect(self._changed)
         self.endResetModel()
@@ -47,15 +51,15 @@ class SpanTableModel(QAbstractTableModel):
             return None
         return self._document.spans[row]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         if parent.isValid() or self._document is None:
             return 0
         return len(self._document.spans)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(_HEADERS)
 
-    def headerData(  # noqa: N802
+    def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
@@ -80,12 +84,16 @@ class SpanTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def _added(self, row: int, _span: Span) -> None:
+    def _adding(self, row: int) -> None:
         self.beginInsertRows(QModelIndex(), row, row)
+
+    def _added(self, _row: int, _span: Span) -> None:
         self.endInsertRows()
 
-    def _removed(self, row: int, _span: Span) -> None:
+    def _removing(self, row: int) -> None:
         self.beginRemoveRows(QModelIndex(), row, row)
+
+    def _removed(self, _row: int, _span: Span) -> None:
         self.endRemoveRows()
 
     def _changed(self, row: int, _old: Span, _new: Span) -> None:

@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -50,12 +50,19 @@ def create_db_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise DatabaseError(
+                    f"cannot create the folder {str(folder)!r} for database {_shown(parsed)}: "
+                    f"{error.strerror or error}"
+                ) from None
         kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000}
     try:
         engine = create_engine(parsed, **kwargs)
     except (ArgumentError, ImportError) as error:
-        raise DatabaseError(f"cannot use database {url!r}: {error}") from None
+        raise DatabaseError(f"cannot use database {_shown(parsed)}: {error}") from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -77,7 +84,9 @@ def migrate(engine: Engine) -> None:
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
     except SQLAlchemyError as error:
-        raise DatabaseError(f"cannot open database: {getattr(error, 'orig', None) or error}") from None
+        raise DatabaseError(
+            f"cannot open database {_shown(engine.url)}: {_reason(error)}"
+        ) from None
     if current == head:
         return
     if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
@@ -85,7 +94,23 @@ def migrate(engine: Engine) -> None:
             f"the database was written by a newer version of annotator (schema revision "
             f"{current}; this version knows up to {head}). Upgrade annotator to open it."
         )
-    command.upgrade(config, "head")
+    try:
+        command.upgrade(config, "head")
+    except SQLAlchemyError as error:
+        raise DatabaseError(
+            f"cannot create or upgrade the schema of database {_shown(engine.url)}: "
+            f"{_reason(error)}"
+        ) from None
+
+
+def _shown(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def _reason(error: SQLAlchemyError) -> str:
+    """The driver's own message, on one line, without SQLAlchemy's statement dump."""
+    reason = str(getattr(error, "orig", None) or error)
+    return " ".join(reason.split())
 
 
 def default_database_url() -> str:

@@ -29,7 +29,12 @@ from annotator.core.models import (
     Status,
 )
 from annotator.core.text import text_sha256
-from annotator.storage.database import DatabaseError, create_db_engine, migrate
+from annotator.storage.database import (
+    DatabaseError,
+    create_db_engine,
+    default_database_url,
+    migrate,
+)
 from annotator.storage.orm import (
     AnnotationSetRow,
     AnnotatorRow,
@@ -73,7 +78,9 @@ class Store:
             with self._sessions.begin() as session:
                 yield session
         except SQLAlchemyError as error:
-            raise DatabaseError(f"database error: {getattr(error, 'orig', None) or error}") from error
+            raise DatabaseError(
+                f"database error: {getattr(error, 'orig', None) or error}"
+            ) from error
 
     # ----------------------------------------------------------------- articles
 
@@ -444,4 +451,4 @@ def _relation_row(relation: Relation, set_id: int) -> RelationRow:
     )
 
 
-__all__ = ["DatabaseError", "Store", "StoreError"]
+__all__ = ["DatabaseError", "Store", "StoreError", "default_database_url"]
