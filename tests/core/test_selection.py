@@ -119,6 +119,10 @@ def test_zwj_sequence_is_never_split() -> None:
         assert snap_to_words(text, i, i + 1) == (start, end)
 
 
+def test_dangling_zwj_does_not_pull_in_whitespace() -> None:
+    assert snapped("kata\u200d lain", "kat") == "kata\u200d"
+
+
 def test_flags_pair_regional_indicators() -> None:
     text = f"Bendera {FLAG_ID}{FLAG_MY} berkibar"
     start = text.index(FLAG_ID)

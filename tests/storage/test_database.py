@@ -14,7 +14,7 @@ from annotator.storage.database import (
     default_database_url,
 )
 from annotator.storage.store import Store
-from tests_storage_helpers import add_article
+from storage_helpers import add_article
 
 
 def head_revision(store: Store) -> str:

@@ -61,7 +61,7 @@ def _joined(text: str, i: int) -> bool:
     if _is_extender(after) or before == _ZWJ:
         return True
     if _is_regional_indicator(before) and _is_regional_indicator(after):
-        return _regional_indicators_ending_at(text, i - 1) % 2 >= 0
+        return _regional_indicators_ending_at(text, i - 1) % 2 == 1
     return _is_word(text, i - 1) and _is_word(text, i)
 
 
