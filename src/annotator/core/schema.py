@@ -1,4 +1,4 @@
-"""The label schema: which labels exist, their colours, keys and descriptions.
+"""The label schema: labels (colour, key, description, attributes) and relation types.
 
 Schemas are TOML files validated by pydantic; errors name the offending entry.
 """
@@ -27,6 +27,43 @@ class LabelKind(StrEnum):
     CLAIM = "claim"
 
 
+def _check_name(value: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError("must start with a letter and contain only letters, digits, _ or -")
+    return value
+
+
+def _check_key(value: str) -> str:
+    if len(value) != 1 or not value.isalnum() or not value.isascii():
+        raise ValueError("must be a single letter or digit")
+    return value.upper()
+
+
+class Attribute(BaseModel):
+    """A property of a span with a fixed set of values, e.g. a quote's type."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    values: tuple[str, ...] = Field(min_length=1)
+    default: str = ""
+    description: str = ""
+
+    _name = field_validator("name")(_check_name)
+
+    @model_validator(mode="after")
+    def _default_is_a_value(self) -> Attribute:
+        if len(set(self.values)) != len(self.values):
+            raise ValueError(f"attribute {self.name!r} lists a value twice")
+        if not self.default:
+            object.__setattr__(self, "default", self.values[0])
+        elif self.default not in self.values:
+            raise ValueError(
+                f"default {self.default!r} of attribute {self.name!r} is not one of its values"
+            )
+        return self
+
+
 class Label(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -35,13 +72,10 @@ class Label(BaseModel):
     color: str
     key: str = Field(description="One key that applies the label (a letter or digit).")
     description: str = ""
+    attributes: tuple[Attribute, ...] = ()
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not _NAME.match(value):
-            raise ValueError("must start with a letter and contain only letters, digits, _ or -")
-        return value
+    _name = field_validator("name")(_check_name)
+    _key = field_validator("key")(_check_key)
 
     @field_validator("color")
     @classmethod
@@ -50,31 +84,63 @@ class Label(BaseModel):
             raise ValueError("must be a hex colour like #1f77b4")
         return value.lower()
 
-    @field_validator("key")
-    @classmethod
-    def _key(cls, value: str) -> str:
-        if len(value) != 1 or not value.isalnum() or not value.isascii():
-            raise ValueError("must be a single letter or digit")
-        return value.upper()
+    @model_validator(mode="after")
+    def _unique_attributes(self) -> Label:
+        names = [attribute.name for attribute in self.attributes]
+        if len(set(names)) != len(names):
+            raise ValueError(f"label {self.name!r} declares an attribute twice")
+        return self
+
+    def defaults(self) -> dict[str, str]:
+        """The attribute values a new span of this label starts with."""
+        return {attribute.name: attribute.default for attribute in self.attributes}
+
+
+class RelationType(BaseModel):
+    """A kind of link from a head span to a child span, e.g. quote -speaker-> person."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    name: str
+    key: str = Field(description="The key that starts a link of this type from the selection.")
+    heads: tuple[str, ...] = Field(alias="from", min_length=1)
+    children: tuple[str, ...] = Field(alias="to", min_length=1)
+    description: str = ""
+
+    _name = field_validator("name")(_check_name)
+    _key = field_validator("key")(_check_key)
+
+    def allows(self, head_label: str, child_label: str) -> bool:
+        return head_label in self.heads and child_label in self.children
 
 
 class LabelSchema(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str = "custom"
-    labels: tuple[Label, ...] = Field(min_length=1)
+    labels: tuple[Label, ...]
+    relations: tuple[RelationType, ...] = ()
 
     @model_validator(mode="after")
-    def _unique(self) -> LabelSchema:
-        for field in ("name", "key"):
-            seen: dict[str, str] = {}
-            for label in self.labels:
-                value = getattr(label, field)
-                if value in seen:
+    def _consistent(self) -> LabelSchema:
+        if not self.labels:
+            raise ValueError("a schema needs at least one label")
+        _unique("label name", [(label.name, f"label {label.name!r}") for label in self.labels])
+        _unique("relation name", [(r.name, f"relation {r.name!r}") for r in self.relations])
+        _unique(
+            "key",
+            [(label.key, f"label {label.name!r}") for label in self.labels]
+            + [(r.key, f"relation {r.name!r}") for r in self.relations],
+        )
+        known = set(self.names)
+        for relation in self.relations:
+            for end, labels in (("from", relation.heads), ("to", relation.children)):
+                unknown = [label for label in labels if label not in known]
+                if unknown:
                     raise ValueError(
-                        f"labels {seen[value]!r} and {label.name!r} share the {field} {value!r}"
+                        f"relation {relation.name!r}: {end} names unknown label(s) "
+                        f"{', '.join(map(repr, unknown))}"
                     )
-                seen[value] = label.name
         return self
 
     def label(self, name: str) -> Label:
@@ -91,28 +157,42 @@ class LabelSchema(BaseModel):
     def names(self) -> tuple[str, ...]:
         return tuple(label.name for label in self.labels)
 
+    def relation(self, name: str) -> RelationType:
+        for relation in self.relations:
+            if relation.name == name:
+                return relation
+        raise KeyError(name)
+
+
+def _unique(what: str, entries: list[tuple[str, str]]) -> None:
+    seen: dict[str, str] = {}
+    for value, owner in entries:
+        if value in seen:
+            raise ValueError(f"{seen[value]} and {owner} share the {what} {value!r}")
+        seen[value] = owner
+
 
 def _describe(error: ValidationError, data: object) -> str:
     lines = []
     for problem in error.errors():
-        where = []
+        where: list[str] = []
+        node: object = data
         for part in problem["loc"]:
-            if isinstance(part, int) and where and where[-1] == "labels":
-                name = _label_name(data, part)
-                where[-1] = f"labels[{part}]" + (f" ({name})" if name else "")
+            node = node[part] if _has(node, part) else None  # type: ignore[index]
+            if isinstance(part, int) and where:
+                name = node.get("name") if isinstance(node, dict) else None
+                where[-1] += f"[{part}]" + (f" ({name})" if isinstance(name, str) else "")
             else:
                 where.append(str(part))
-        lines.append(f"{'.'.join(where) or 'schema'}: {problem['msg']}")
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"{'.'.join(where) or 'schema'}: {message}")
     return "; ".join(lines)
 
 
-def _label_name(data: object, index: int) -> str | None:
-    if isinstance(data, dict):
-        labels = data.get("labels")
-        if isinstance(labels, list) and index < len(labels) and isinstance(labels[index], dict):
-            name = labels[index].get("name")
-            return name if isinstance(name, str) else None
-    return None
+def _has(node: object, part: str | int) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
 
 
 def parse_schema(text: str, origin: str = "<schema>") -> LabelSchema:
