@@ -150,7 +150,7 @@ def test_span_not_matching_the_text_is_an_export_error() -> None:
     )
     good = annotated(article("a0", "Fine text."), (span_on("Fine text.", "Fine"),))
     out = io.BytesIO()
-    with pytest.raises(ExportError, match="'a1'.*bad.*'Hola'.*'Halo'"):
+    with pytest.raises(ExportError, match=r"'a1'.*bad.*'Hola'.*'Halo'"):
         write_jsonl([good, annotated(item, (corrupt,))], out)
 
 

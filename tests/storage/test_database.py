@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
+from storage_helpers import add_article
 
 from annotator.storage import database
 from annotator.storage.database import (
@@ -14,7 +15,6 @@ from annotator.storage.database import (
     default_database_url,
 )
 from annotator.storage.store import Store
-from storage_helpers import add_article
 
 
 def head_revision(store: Store) -> str:

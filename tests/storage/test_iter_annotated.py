@@ -49,7 +49,10 @@ def test_empty_database_exports_nothing(store: Store) -> None:
 def test_interleaved_sets_are_grouped_with_the_right_article(store: Store) -> None:
     """50 articles x 2 annotators, annotated in a shuffled order so set ids interleave."""
     rng = random.Random(20240501)
-    ids = {number: add_article(store, f"art-{number:02d}", article_text(number)) for number in range(50)}
+    ids = {
+        number: add_article(store, f"art-{number:02d}", article_text(number))
+        for number in range(50)
+    }
     pairs = [(number, name) for number in range(50) for name in ANNOTATORS]
     rng.shuffle(pairs)
     expected: dict[tuple[str, str], tuple[set[tuple[int, int, str]], set[str], Status]] = {}

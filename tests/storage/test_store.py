@@ -294,7 +294,9 @@ def test_delete_relation(store: Store) -> None:
     article_id = add_article(store, "a1", TEXT)
     joko = store.add_span(article_id, "ana", span_on(TEXT, "Joko Widodo"))
     kyiv = store.add_span(article_id, "ana", span_on(TEXT, "Kyiv", "LOC"))
-    relation = store.add_relation(article_id, "ana", Relation(head=joko.id, child=kyiv.id, label="IN"))
+    relation = store.add_relation(
+        article_id, "ana", Relation(head=joko.id, child=kyiv.id, label="IN")
+    )
     assert store.delete_relation(relation.id) == relation
     assert store.annotations(article_id, "ana").relations == ()
     assert len(store.annotations(article_id, "ana").spans) == 2
@@ -363,11 +365,15 @@ def test_annotations_are_per_annotator(store: Store) -> None:
 # Persistence
 
 
-def test_fresh_store_on_same_file_sees_everything(store: Store, db_url: str, tmp_path: Path) -> None:
+def test_fresh_store_on_same_file_sees_everything(
+    store: Store, db_url: str, tmp_path: Path
+) -> None:
     article_id = add_article(store, "a1", TEXT)
     joko = store.add_span(article_id, "ana", span_on(TEXT, "Joko Widodo"))
     kyiv = store.add_span(article_id, "ana", span_on(TEXT, "Kyiv", "LOC"))
-    relation = store.add_relation(article_id, "ana", Relation(head=joko.id, child=kyiv.id, label="IN"))
+    relation = store.add_relation(
+        article_id, "ana", Relation(head=joko.id, child=kyiv.id, label="IN")
+    )
     store.update_span(kyiv.id, attrs={"country": "UA"})
     store.set_status(article_id, "ana", Status.DONE)
     before = store.annotations(article_id, "ana")
