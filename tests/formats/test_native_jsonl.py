@@ -128,7 +128,8 @@ def test_span_and_relation_fields_round_trip() -> None:
     assert relation["head"] == first["spans"][1]["id"]
     assert relation["child"] == first["spans"][2]["id"]
     assert relation["label"] == "IN"
-    assert set(relation) == {"id", "head", "child", "label"}
+    assert set(relation) == {"id", "head", "child", "label", "origin"}
+    assert relation["origin"] == "manual"
 
 
 def test_lines_split_on_newline_only_and_unicode_separators_stay_intact() -> None:

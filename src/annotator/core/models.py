@@ -5,7 +5,9 @@ Offsets are Python code-point offsets into ``Article.text``, start inclusive, en
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -23,10 +25,12 @@ class Status(StrEnum):
 
 
 class Origin(StrEnum):
-    """Where a span came from: drawn by a person, or accepted from a suggestion."""
+    """Where an annotation came from: drawn by a person, accepted from a suggestion, or (for
+    relations only, never stored) derived from other annotations."""
 
     MANUAL = "manual"
     SUGGESTED = "suggested"
+    DERIVED = "derived"
 
 
 def new_id() -> str:
@@ -115,6 +119,7 @@ class Relation(_Frozen):
     head: str
     child: str
     label: str = Field(min_length=1)
+    origin: Origin = Origin.MANUAL
 
 
 class Annotations(_Frozen):
@@ -132,6 +137,55 @@ class Progress(_Frozen):
 
     done: int
     total: int
+
+
+class SuggestedSpan(_Frozen):
+    """One span of a suggestion; ``role`` names it inside the suggestion (e.g. ``speaker``)."""
+
+    role: str
+    start: int = Field(ge=0)
+    end: int
+    label: str
+    text: str
+    attrs: dict[str, Any] = Field(default_factory=dict)
+
+
+class SuggestedRelation(_Frozen):
+    """A relation between two spans of one suggestion, by their roles."""
+
+    head: str
+    child: str
+    label: str
+
+
+class Suggestion(_Frozen):
+    """A proposed annotation: not counted until an annotator accepts it.
+
+    A suggestion is accepted or rejected as a whole: a quote with its cue and speaker is one
+    suggestion. Its first span is the main one (the quote, or the entity).
+    """
+
+    id: str
+    source: str
+    spans: tuple[SuggestedSpan, ...] = Field(min_length=1)
+    relations: tuple[SuggestedRelation, ...] = ()
+
+    @property
+    def main(self) -> SuggestedSpan:
+        return self.spans[0]
+
+    @classmethod
+    def make(
+        cls,
+        source: str,
+        spans: Iterable[SuggestedSpan],
+        relations: Iterable[SuggestedRelation] = (),
+    ) -> Suggestion:
+        """A suggestion whose id is derived from its content, so it is the same every run."""
+        spans = tuple(spans)
+        key = "|".join(f"{s.role}:{s.label}:{s.start}:{s.end}" for s in spans)
+        digest = hashlib.sha1(f"{source}|{key}".encode(), usedforsecurity=False).hexdigest()
+        return cls(id=digest[:20], source=source, spans=spans, relations=tuple(relations))
 
 
 class AnnotatedArticle(_Frozen):

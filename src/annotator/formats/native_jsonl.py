@@ -38,6 +38,7 @@ class ExportRelation(BaseModel):
     head: str
     child: str
     label: str
+    origin: Origin
 
 
 class ExportRecord(BaseModel):
@@ -89,7 +90,13 @@ def record(item: AnnotatedArticle) -> dict[str, Any]:
         "status": annotations.status.value,
         "spans": spans,
         "relations": [
-            {"id": r.id, "head": r.head, "child": r.child, "label": r.label}
+            {
+                "id": r.id,
+                "head": r.head,
+                "child": r.child,
+                "label": r.label,
+                "origin": r.origin.value,
+            }
             for r in annotations.relations
         ],
     }

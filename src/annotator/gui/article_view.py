@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QTextCharFormat, QTextCursor
@@ -11,9 +12,19 @@ from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 from annotator.gui.highlighter import SpanHighlighter, tint
 
 if TYPE_CHECKING:
-    from annotator.core.models import Span
     from annotator.core.offsets import OffsetMap
-    from annotator.core.span_index import SpanIndex
+    from annotator.gui.document import ArticleDocument
+
+
+class Marked(Protocol):
+    """Anything with a range and a label: a span or a suggestion part."""
+
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def label(self) -> str: ...
 
 
 class ArticleView(QPlainTextEdit):
@@ -43,18 +54,12 @@ class ArticleView(QPlainTextEdit):
         self._colors = dict(colors)
         self.highlighter.set_colors(colors)
 
-    def show_text(self, text: str, offsets: OffsetMap, index: SpanIndex[Span]) -> None:
-        """Display ``text`` (as plain text, never rich text) with its spans highlighted."""
+    def show_article(self, document: ArticleDocument) -> None:
+        """Display the article text (as plain text, never rich text) with its spans."""
         self.setExtraSelections([])
-        self.highlighter.set_spans(index, offsets)
-        self._offsets = offsets
-        self.setPlainText(text)
-
-    def clear_text(self) -> None:
-        self.highlighter.set_spans(None, None)
-        self._offsets = None
-        self.setExtraSelections([])
-        self.setPlainText("")
+        self.highlighter.set_article(document)
+        self._offsets = document.offsets
+        self.setPlainText(document.text)
 
     def selection(self) -> tuple[int, int] | None:
         """The selected range in code points, or None when nothing is selected."""
@@ -80,25 +85,49 @@ class ArticleView(QPlainTextEdit):
         cursor.setPosition(self._offsets.to_qt(position))
         self.setTextCursor(cursor)
 
-    def mark_span(self, span: Span | None) -> None:
-        """Outline the selected span: one extra selection, whatever the number of spans."""
-        if span is None or self._offsets is None:
+    def mark(
+        self,
+        selected: Sequence[Marked] = (),
+        linked: Sequence[Marked] = (),
+        candidate: Marked | None = None,
+    ) -> None:
+        """Outline the selected span (or suggestion parts), the spans linked to it, and in
+        link mode the candidate: a handful of extra selections, whatever the number of spans."""
+        if self._offsets is None:
             self.setExtraSelections([])
             return
+        markers = [self._marker(item, "selected") for item in selected]
+        markers += [self._marker(item, "linked") for item in linked]
+        if candidate is not None:
+            markers.append(self._marker(candidate, "candidate"))
+        self.setExtraSelections(markers)
+        if markers:
+            self._reveal(markers[-1 if candidate is not None else 0].cursor)
+
+    def _marker(self, item: Marked, role: str) -> QTextEdit.ExtraSelection:
+        assert self._offsets is not None
         marker = QTextEdit.ExtraSelection()
         cursor = QTextCursor(self.document())
-        cursor.setPosition(self._offsets.to_qt(span.start))
-        cursor.setPosition(self._offsets.to_qt(span.end), QTextCursor.MoveMode.KeepAnchor)
+        cursor.setPosition(self._offsets.to_qt(item.start))
+        cursor.setPosition(self._offsets.to_qt(item.end), QTextCursor.MoveMode.KeepAnchor)
         marker.cursor = cursor
+        color = self._colors.get(item.label, "#888888")
         fmt = QTextCharFormat()
-        color = QColor(self._colors.get(span.label, "#888888"))
-        fmt.setBackground(tint(self._colors.get(span.label, "#888888"), 0.8))
-        fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
-        fmt.setUnderlineColor(color.darker(160))
+        if role == "selected":
+            fmt.setBackground(tint(color, 0.8))
+            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+            fmt.setUnderlineColor(QColor(color).darker(160))
+        elif role == "linked":
+            fmt.setBackground(tint(color, 0.65))
+            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)
+            fmt.setUnderlineColor(QColor("#202020"))
+        else:
+            fmt.setBackground(QColor("#fff3b0"))
+            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DashDotLine)
+            fmt.setUnderlineColor(QColor("#d00000"))
         fmt.setFontUnderline(True)
         marker.format = fmt
-        self.setExtraSelections([marker])
-        self._reveal(cursor)
+        return marker
 
     def _reveal(self, cursor: QTextCursor) -> None:
         if not self.viewport().rect().intersects(self.cursorRect(cursor)):

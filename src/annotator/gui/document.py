@@ -1,4 +1,4 @@
-"""The open article and one annotator's spans on it: the model that undo commands act on.
+"""The open article and one annotator's work on it: the model that undo commands act on.
 
 Every mutation is written through the store first (one short transaction), then applied in
 memory, then announced by a signal so views refresh only what changed.
@@ -7,18 +7,43 @@ memory, then announced by a signal so views refresh only what changed.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from annotator.core.models import Annotations, Article, Relation, Span, Status
+from annotator.core.attribution import derived_claimants
+from annotator.core.models import Annotations, Article, Relation, Span, Status, Suggestion
 from annotator.core.offsets import OffsetMap
+from annotator.core.schema import LabelSchema
 from annotator.core.span_index import SpanIndex
 from annotator.storage.store import Store
 
 
 def _order(span: Span) -> tuple[int, int, str]:
     return (span.start, span.end, span.id)
+
+
+@dataclass(frozen=True)
+class SuggestionPart:
+    """One span of a suggestion, as the highlighter and hit-testing see it."""
+
+    id: str
+    start: int
+    end: int
+    label: str
+    suggestion_id: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """A relation seen from one of its spans."""
+
+    relation: Relation
+    other: Span
+    outgoing: bool
 
 
 class ArticleDocument(QObject):
@@ -31,29 +56,43 @@ class ArticleDocument(QObject):
     spanAboutToBeRemoved = Signal(int)  # row
     spanRemoved = Signal(int, object)  # row, Span
     spanChanged = Signal(int, object, object)  # row, old Span, new Span
+    relationsChanged = Signal(object)  # set of span ids whose links changed
     statusChanged = Signal(object)  # Status
+    suggestionsChanged = Signal(object)  # list of Suggestion whose visibility may have changed
 
     def __init__(
         self,
         store: Store,
+        schema: LabelSchema,
         article: Article,
         annotations: Annotations,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
+        self.schema = schema
         self.article = article
         self.annotator = annotations.annotator
         self.status = annotations.status
         self.offsets = OffsetMap(article.text)
         self._spans: list[Span] = sorted(annotations.spans, key=_order)
         self._by_id = {span.id: span for span in self._spans}
+        self._keys = Counter((s.start, s.end, s.label) for s in self._spans)
         self._relations = {relation.id: relation for relation in annotations.relations}
+        self._derived: list[Relation] | None = None
         self.index: SpanIndex[Span] = SpanIndex(self._spans)
+        self._suggestions: dict[str, Suggestion] = {}
+        self._by_main: dict[tuple[int, int, str], list[Suggestion]] = {}
+        self._rejected: set[str] = set()
+        self.suggestion_index: SpanIndex[SuggestionPart] = SpanIndex()
 
     @classmethod
-    def load(cls, store: Store, article_id: int, annotator: str) -> ArticleDocument:
-        return cls(store, store.get_article(article_id), store.annotations(article_id, annotator))
+    def load(
+        cls, store: Store, schema: LabelSchema, article_id: int, annotator: str
+    ) -> ArticleDocument:
+        return cls(
+            store, schema, store.get_article(article_id), store.annotations(article_id, annotator)
+        )
 
     # ---------------------------------------------------------------- queries
 
@@ -73,8 +112,93 @@ class ArticleDocument(QObject):
         span = self._by_id[span_id]
         return bisect_left(self._spans, _order(span), key=_order)
 
+    def find_span(self, start: int, end: int, label: str) -> Span | None:
+        if not self._keys[(start, end, label)]:
+            return None
+        return next(
+            s
+            for s in self.index.overlapping(start, end)
+            if (s.start, s.end, s.label) == (start, end, label)
+        )
+
     def relations(self) -> list[Relation]:
         return list(self._relations.values())
+
+    def relation(self, relation_id: str) -> Relation | None:
+        return self._relations.get(relation_id)
+
+    def derived_relations(self) -> list[Relation]:
+        if self._derived is None:
+            self._derived = derived_claimants(self._spans, self._relations.values(), self.schema)
+        return self._derived
+
+    def links(self, span_id: str) -> list[Link]:
+        """Relations of a span (stored and derived), outgoing first, in text order."""
+        links = []
+        for relation in [*self._relations.values(), *self.derived_relations()]:
+            if relation.head == span_id and (other := self._by_id.get(relation.child)):
+                links.append(Link(relation, other, outgoing=True))
+            elif relation.child == span_id and (other := self._by_id.get(relation.head)):
+                links.append(Link(relation, other, outgoing=False))
+        return sorted(links, key=lambda link: (not link.outgoing, link.other.start))
+
+    def has_relation(self, head: str, child: str, label: str) -> bool:
+        return any(
+            (r.head, r.child, r.label) == (head, child, label) for r in self._relations.values()
+        )
+
+    # ----------------------------------------------------------- suggestions
+
+    def set_suggestions(self, suggestions: Iterable[Suggestion], rejected: set[str]) -> None:
+        """Replace the suggestions on offer (computed or imported) and the rejected ids."""
+        self._suggestions = {}
+        self._rejected = set(rejected)
+        self._by_main = {}
+        self.suggestion_index = SpanIndex()
+        self.add_suggestions(suggestions)
+
+    def add_suggestions(self, suggestions: Iterable[Suggestion]) -> None:
+        added = []
+        for suggestion in suggestions:
+            if suggestion.id in self._suggestions:
+                continue
+            self._suggestions[suggestion.id] = suggestion
+            main = suggestion.main
+            self._by_main.setdefault((main.start, main.end, main.label), []).append(suggestion)
+            for part in suggestion.spans:
+                self.suggestion_index.add(
+                    SuggestionPart(
+                        f"{suggestion.id}/{part.role}",
+                        part.start,
+                        part.end,
+                        part.label,
+                        suggestion.id,
+                    )
+                )
+            added.append(suggestion)
+        self.suggestionsChanged.emit(added)
+
+    def suggestion(self, suggestion_id: str) -> Suggestion | None:
+        return self._suggestions.get(suggestion_id)
+
+    def is_open(self, suggestion: Suggestion) -> bool:
+        """Still on offer: neither rejected nor already annotated (its main span exists)."""
+        main = suggestion.main
+        return (
+            suggestion.id not in self._rejected
+            and not self._keys[(main.start, main.end, main.label)]
+        )
+
+    def open_suggestions(self) -> list[Suggestion]:
+        found = [s for s in self._suggestions.values() if self.is_open(s)]
+        return sorted(found, key=lambda s: (s.main.start, s.main.end, s.id))
+
+    def open_parts_at(self, position: int) -> list[SuggestionPart]:
+        return [
+            part
+            for part in self.suggestion_index.at(position)
+            if self.is_open(self._suggestions[part.suggestion_id])
+        ]
 
     # -------------------------------------------------------------- mutations
 
@@ -84,6 +208,8 @@ class ArticleDocument(QObject):
         self._insert(stored)
         for relation in relations:
             self._relations[relation.id] = relation
+        if relations:
+            self._relations_changed(relations)
         if self.status == Status.TODO:
             self._set_status_locally(Status.IN_PROGRESS)
         return stored
@@ -94,26 +220,58 @@ class ArticleDocument(QObject):
         self.spanAboutToBeRemoved.emit(row)
         del self._spans[row]
         del self._by_id[span_id]
+        self._keys[(span.start, span.end, span.label)] -= 1
         self.index.remove(span)
+        self._derived = None
         for relation in relations:
             self._relations.pop(relation.id, None)
         self.spanRemoved.emit(row, span)
+        self._relations_changed(relations)
+        self._announce_suggestions(span)
         return span, relations
 
-    def relabel_span(self, span_id: str, label: str) -> Span:
+    def update_span(
+        self, span_id: str, *, label: str | None = None, attrs: dict[str, Any] | None = None
+    ) -> Span:
         old = self._by_id[span_id]
-        new = self._store.update_span(span_id, label=label)
+        new = self._store.update_span(span_id, label=label, attrs=attrs)
         row = self.row_of(span_id)
         self._spans[row] = new
         self._by_id[span_id] = new
+        self._keys[(old.start, old.end, old.label)] -= 1
+        self._keys[(new.start, new.end, new.label)] += 1
         self.index.remove(old)
         self.index.add(new)
+        self._derived = None
         self.spanChanged.emit(row, old, new)
+        if old.label != new.label:
+            self._announce_suggestions(old)
+            self._announce_suggestions(new)
         return new
+
+    def add_relation(self, relation: Relation) -> Relation:
+        self._store.add_relation(self.article.id, self.annotator, relation)
+        self._relations[relation.id] = relation
+        self._relations_changed([relation])
+        return relation
+
+    def remove_relation(self, relation_id: str) -> Relation:
+        relation = self._store.delete_relation(relation_id)
+        del self._relations[relation_id]
+        self._relations_changed([relation])
+        return relation
 
     def set_status(self, status: Status) -> None:
         self._store.set_status(self.article.id, self.annotator, status)
         self._set_status_locally(status)
+
+    def set_rejected(self, suggestion_id: str, rejected: bool) -> None:
+        self._store.set_rejected(self.article.id, self.annotator, suggestion_id, rejected)
+        if rejected:
+            self._rejected.add(suggestion_id)
+        else:
+            self._rejected.discard(suggestion_id)
+        self.suggestionsChanged.emit([self._suggestions[suggestion_id]])
 
     def _set_status_locally(self, status: Status) -> None:
         self.status = status
@@ -124,5 +282,19 @@ class ArticleDocument(QObject):
         self.spanAboutToBeAdded.emit(row)
         self._spans.insert(row, span)
         self._by_id[span.id] = span
+        self._keys[(span.start, span.end, span.label)] += 1
         self.index.add(span)
+        self._derived = None
         self.spanAdded.emit(row, span)
+        self._announce_suggestions(span)
+
+    def _relations_changed(self, relations: Iterable[Relation]) -> None:
+        self._derived = None
+        touched = {end for r in relations for end in (r.head, r.child)}
+        if touched:
+            self.relationsChanged.emit(touched)
+
+    def _announce_suggestions(self, span: Span) -> None:
+        affected = self._by_main.get((span.start, span.end, span.label))
+        if affected:
+            self.suggestionsChanged.emit(list(affected))

@@ -1,28 +1,40 @@
-"""Annotation behaviour: open articles, tag, relabel, delete, select spans, mark done.
+"""Annotation behaviour: open articles, tag, relabel, link, set attributes, take or refuse
+suggestions, select spans, mark done.
 
 The editor turns user intent into undo commands on the open ``ArticleDocument`` and keeps the
-article view, span table and article list in step with it.
+article view, span table, attribute panel and article list in step with it.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QObject, Signal
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoGroup, QUndoStack
 
-from annotator.core.models import Span, Status
+from annotator.core.models import Relation, Span, Status, Suggestion
+from annotator.core.schema import LabelKind, RelationType
 from annotator.core.selection import snap_to_words, trim_whitespace
+from annotator.core.suggestions import gazetteer_suggestions, quote_suggestions
 from annotator.gui.article_list import ArticleListPanel
 from annotator.gui.article_view import ArticleView
+from annotator.gui.attribute_panel import AttributePanel
 from annotator.gui.commands import (
+    AcceptSuggestionsCommand,
+    AddRelationCommand,
     AddSpanCommand,
     DeleteSpanCommand,
-    RelabelSpanCommand,
+    RejectSuggestionCommand,
+    RemoveRelationCommand,
     SetStatusCommand,
+    UpdateSpanCommand,
 )
-from annotator.gui.document import ArticleDocument
+from annotator.gui.document import ArticleDocument, SuggestionPart
 from annotator.gui.span_table import SpanTableModel, SpanTableView
 from annotator.gui.workspace import Workspace
 from annotator.storage.store import DatabaseError, StoreError
+
+_FULL_REHIGHLIGHT = 300  # above this many changed suggestions, rehighlight everything
 
 
 class Editor(QObject):
@@ -37,10 +49,12 @@ class Editor(QObject):
         view: ArticleView,
         spans: SpanTableView,
         articles: ArticleListPanel,
+        details: AttributePanel,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.workspace = workspace
+        self.schema = workspace.schema
         self.undo_group = QUndoGroup(self)
         self.snap_to_words = True
         self.document: ArticleDocument | None = None
@@ -48,16 +62,25 @@ class Editor(QObject):
         self._table = spans
         self._table_model: SpanTableModel = spans.model()  # type: ignore[assignment]
         self._articles = articles
+        self._details = details
         self._stacks: dict[int, tuple[ArticleDocument, QUndoStack]] = {}
-        self._selected: str | None = None
+        self._selected: str | None = None  # span id
+        self._suggestion: str | None = None  # suggestion id
+        self._link: tuple[RelationType, str] | None = None  # relation type, head span id
+        self._candidate: str | None = None  # span id offered as the other end of a link
         self._click_cycle: tuple[int, int] = (-1, 0)
-        colors = {label.name: label.color for label in workspace.schema.labels}
+        self._entity_labels = [
+            label.name for label in self.schema.labels if label.kind == LabelKind.ENTITY
+        ]
+        colors = {label.name: label.color for label in self.schema.labels}
         view.set_colors(colors)
         self._table_model.set_colors(colors)
         view.clicked.connect(self._clicked)
         view.selectionChanged.connect(self._text_selection_changed)
         spans.selectionModel().currentRowChanged.connect(self._table_row_changed)
         articles.articleActivated.connect(self.open_article)
+        details.attributeChosen.connect(self.set_attribute)
+        details.unlinkRequested.connect(self.unlink)
 
     # ------------------------------------------------------------- articles
 
@@ -69,31 +92,59 @@ class Editor(QObject):
     def open_article(self, article_id: int) -> None:
         if self.document is not None and self.document.article.id == article_id:
             return
+        fresh = article_id not in self._stacks
         try:
-            if article_id in self._stacks:
-                document, stack = self._stacks[article_id]
-            else:
+            if fresh:
                 document = ArticleDocument.load(
-                    self.workspace.store, article_id, self.workspace.user
+                    self.workspace.store, self.schema, article_id, self.workspace.user
                 )
                 stack = QUndoStack(self.undo_group)
                 self._stacks[article_id] = (document, stack)
-                document.spanAdded.connect(lambda _r, s, d=document: self._span_added(d, s))
-                document.spanRemoved.connect(lambda _r, s, d=document: self._span_removed(d, s))
-                document.spanChanged.connect(
-                    lambda _r, o, n, d=document: self._span_changed(d, o, n)
-                )
-                document.statusChanged.connect(lambda _s, d=document: self._status_changed(d))
+                self._connect(document)
+            else:
+                document, stack = self._stacks[article_id]
         except (DatabaseError, StoreError) as error:
             self.failed.emit(str(error))
             return
         self.document = document
-        self._selected = None
+        self._selected = self._suggestion = self._candidate = None
+        self._link = None
         self.undo_group.setActiveStack(stack)
         self._table_model.set_document(document)
-        self._view.show_text(document.text, document.offsets, document.index)
+        self._view.show_article(document)
         self._articles.select_article(article_id)
+        self._refresh_selection()
         self.documentOpened.emit(document)
+        if fresh:
+            # Suggestions are computed after the article is on screen.
+            QTimer.singleShot(0, lambda: self._load_suggestions(document))
+
+    def _connect(self, document: ArticleDocument) -> None:
+        document.spanAdded.connect(lambda _r, s: self._span_added(document, s))
+        document.spanRemoved.connect(lambda _r, s: self._span_removed(document, s))
+        document.spanChanged.connect(lambda _r, o, n: self._span_changed(document, o, n))
+        document.relationsChanged.connect(lambda _ids: self._relations_changed(document))
+        document.statusChanged.connect(lambda _s: self._status_changed(document))
+        document.suggestionsChanged.connect(lambda s: self._suggestions_changed(document, s))
+
+    def _load_suggestions(self, document: ArticleDocument) -> None:
+        store, article = self.workspace.store, document.article
+        try:
+            imported = store.suggestions(article.id)
+            rejected = store.rejected(article.id, document.annotator)
+            known = store.labelled_strings(self._entity_labels)
+        except (DatabaseError, StoreError) as error:
+            self.failed.emit(f"Suggestions unavailable: {error}")
+            return
+        taken = [(span.start, span.end) for span in document.spans]
+        document.set_suggestions(
+            [
+                *imported,
+                *quote_suggestions(document.text, self.schema, known, article.language),
+                *gazetteer_suggestions(document.text, known, taken),
+            ],
+            rejected,
+        )
 
     def open_next(self) -> None:
         """Open the next article (in list order, wrapping) that is neither done nor skipped."""
@@ -117,6 +168,7 @@ class Editor(QObject):
         document = self.document
         if document is None:
             return
+        self._link = self._candidate = None
         selection = self._view.selection()
         if selection is not None:
             snap = snap_to_words if self.snap_to_words else trim_whitespace
@@ -124,22 +176,60 @@ class Editor(QObject):
             if snapped is None:
                 self.message.emit("The selection holds only white space.")
                 return
-            span = Span.of(document.text, snapped[0], snapped[1], label)
+            attrs = self.schema.label(label).defaults()
+            span = Span.of(document.text, snapped[0], snapped[1], label, attrs=attrs)
             if self._push(AddSpanCommand(document, span)):
                 self._view.collapse_selection_to(span.end)
                 self.select_span(span.id)
             return
-        selected = document.span(self._selected) if self._selected else None
+        selected = self.selected_span
         if selected is None:
             self.message.emit("Select some text (mouse or Shift+arrows), then press a label key.")
         elif selected.label != label:
-            self._push(RelabelSpanCommand(document, selected.id, label))
+            attributes = self.schema.label(label).attributes
+            attrs = {
+                a.name: selected.attrs[a.name]
+                if selected.attrs.get(a.name) in a.values
+                else a.default
+                for a in attributes
+            }
+            self._push(UpdateSpanCommand(document, selected.id, label=label, attrs=attrs))
+
+    def set_attribute(self, name: str, value: str) -> None:
+        span = self.selected_span
+        if self.document is None or span is None or span.attrs.get(name) == value:
+            return
+        self._push(UpdateSpanCommand(self.document, span.id, attrs={**span.attrs, name: value}))
+
+    def cycle_attribute(self, index: int) -> None:
+        """Give the selected span's ``index``-th attribute its next value."""
+        span = self.selected_span
+        if span is None:
+            return
+        attributes = self.schema.label(span.label).attributes
+        if index >= len(attributes):
+            self.message.emit(f"{span.label} has no attribute {index + 1}.")
+            return
+        attribute = attributes[index]
+        current = span.attrs.get(attribute.name, attribute.default)
+        position = attribute.values.index(current) if current in attribute.values else -1
+        value = attribute.values[(position + 1) % len(attribute.values)]
+        self.set_attribute(attribute.name, value)
+        self.message.emit(f"{attribute.name} = {value}")
 
     def delete_selected(self) -> None:
-        if self.document is None or self._selected is None:
-            self.message.emit("Click a highlighted span (or pick it in the table) to delete it.")
+        if self.document is None:
             return
-        self._push(DeleteSpanCommand(self.document, self._selected))
+        if self._suggestion is not None:
+            self.reject_suggestion()
+        elif self._selected is not None:
+            self._push(DeleteSpanCommand(self.document, self._selected))
+        else:
+            self.message.emit("Click a highlighted span (or pick it in the table) to delete it.")
+
+    def unlink(self, relation_id: str) -> None:
+        if self.document is not None and self.document.relation(relation_id) is not None:
+            self._push(RemoveRelationCommand(self.document, relation_id))
 
     def set_status(self, status: Status, *, open_next: bool = True) -> None:
         if self.document is None:
@@ -169,23 +259,234 @@ class Editor(QObject):
         self.document = None
         self.open_article(article_id)
 
+    # --------------------------------------------------------------- linking
+
+    def start_link(self, relation_name: str) -> None:
+        """Begin a link of this type from the selected span; a click or Return completes it."""
+        span = self.selected_span
+        relation = self.schema.relation(relation_name)
+        if span is None:
+            self.message.emit(f"Select a span first, then press {relation.key} to link it.")
+            return
+        if span.label not in relation.heads and span.label not in relation.children:
+            self.message.emit(
+                f"A {relation.name} link goes from {'/'.join(relation.heads)} to "
+                f"{'/'.join(relation.children)}, not from {span.label}."
+            )
+            return
+        self._link = (relation, span.id)
+        self._candidate = None
+        self.message.emit(
+            f"{relation.name}: click the other span, or press ] / [ to choose and Return to "
+            f"link; Esc cancels."
+        )
+        self._refresh_selection()
+
+    def complete_link(self, other_id: str) -> None:
+        if self.document is None or self._link is None:
+            return
+        relation_type, span_id = self._link
+        span, other = self.document.span(span_id), self.document.span(other_id)
+        if span is None or other is None:
+            return
+        if relation_type.allows(span.label, other.label):
+            head, child = span, other
+        elif relation_type.allows(other.label, span.label):
+            head, child = other, span
+        else:
+            self.message.emit(
+                f"Not linked: a {relation_type.name} link goes from "
+                f"{'/'.join(relation_type.heads)} to {'/'.join(relation_type.children)}, "
+                f"not between {span.label} and {other.label}."
+            )
+            return
+        self._link = self._candidate = None
+        if head.id == child.id or self.document.has_relation(head.id, child.id, relation_type.name):
+            self.message.emit("That link exists already.")
+        else:
+            relation = Relation(head=head.id, child=child.id, label=relation_type.name)
+            if self._push(AddRelationCommand(self.document, relation)):
+                self.message.emit(f"Linked: {relation_type.name} → {child.text[:60]}")
+        self._selected = span.id
+        self._refresh_selection()
+
+    def cancel(self) -> None:
+        """Esc: leave link mode, else clear the selection."""
+        if self._link is not None:
+            self._link = self._candidate = None
+            self.message.emit("Link cancelled.")
+            self._refresh_selection()
+        else:
+            self.select_span(None)
+
+    def confirm(self) -> None:
+        """Return: complete a link with the candidate, or accept the selected suggestion."""
+        if self._link is not None:
+            if self._candidate is None:
+                self.message.emit("Press ] or [ to choose the other span, or click it.")
+            else:
+                self.complete_link(self._candidate)
+        elif self._suggestion is not None:
+            self.accept_suggestion()
+        else:
+            self.message.emit("Return accepts a selected suggestion or completes a link.")
+
+    def _link_candidates(self) -> list[Span]:
+        assert self.document is not None and self._link is not None
+        relation_type, span_id = self._link
+        span = self.document.span(span_id)
+        assert span is not None
+        return [
+            other
+            for other in self.document.spans
+            if other.id != span_id
+            and (
+                relation_type.allows(span.label, other.label)
+                or relation_type.allows(other.label, span.label)
+            )
+        ]
+
+    # ----------------------------------------------------------- suggestions
+
+    def accept_suggestion(self) -> None:
+        suggestion = self.selected_suggestion
+        if self.document is None or suggestion is None:
+            self.message.emit("Select a suggestion (dashed underline) to accept it.")
+            return
+        command = AcceptSuggestionsCommand(self.document, [suggestion])
+        if self._push(command):
+            main = self.document.find_span(
+                suggestion.main.start, suggestion.main.end, suggestion.main.label
+            )
+            self.select_span(main.id if main else None)
+
+    def accept_all_suggestions(self) -> None:
+        if self.document is None:
+            return
+        suggestions = self.document.open_suggestions()
+        if not suggestions:
+            self.message.emit("No open suggestions in this article.")
+            return
+        if self._push(AcceptSuggestionsCommand(self.document, suggestions)):
+            self.message.emit(f"Accepted {len(suggestions)} suggestions.")
+
+    def reject_suggestion(self) -> None:
+        suggestion = self.selected_suggestion
+        if self.document is None or suggestion is None:
+            return
+        following = self._neighbour(+1)
+        if self._push(RejectSuggestionCommand(self.document, suggestion)):
+            self._select_item(following)
+
     # ------------------------------------------------------------ selection
 
     @property
     def selected_span(self) -> Span | None:
         return self.document.span(self._selected) if self.document and self._selected else None
 
+    @property
+    def selected_suggestion(self) -> Suggestion | None:
+        if self.document is None or self._suggestion is None:
+            return None
+        suggestion = self.document.suggestion(self._suggestion)
+        return suggestion if suggestion and self.document.is_open(suggestion) else None
+
     def select_span(self, span_id: str | None) -> None:
         if self.document is None:
             return
         span = self.document.span(span_id) if span_id else None
         self._selected = span.id if span else None
-        self._view.mark_span(span)
+        self._suggestion = None
+        self._refresh_selection()
+        if span is not None:
+            self.message.emit(f"{span.label}: {span.text[:80]}  [{span.start}, {span.end})")
+
+    def select_suggestion(self, suggestion_id: str | None) -> None:
+        if self.document is None:
+            return
+        self._selected = None
+        self._suggestion = suggestion_id
+        self._refresh_selection()
+        suggestion = self.selected_suggestion
+        if suggestion is not None:
+            parts = ", ".join(f"{p.role} {p.label} “{p.text[:40]}”" for p in suggestion.spans)
+            self.message.emit(f"Suggested: {parts}. Return accepts, Delete rejects.")
+
+    def step(self, step: int) -> None:
+        """Select the next (+1) or previous (-1) span or suggestion, or link candidate."""
+        if self.document is None:
+            return
+        if self._link is not None:
+            candidates = self._link_candidates()
+            if not candidates:
+                self.message.emit("No span can be linked that way.")
+                return
+            ids = [c.id for c in candidates]
+            if self._candidate in ids:
+                index = (ids.index(self._candidate) + step) % len(ids)
+            else:
+                head = self.document.span(self._link[1])
+                assert head is not None
+                after = [i for i, c in enumerate(candidates) if c.start >= head.end]
+                index = after[0] if step > 0 and after else (after[0] - 1 if after else -1)
+            self._candidate = ids[index % len(ids)]
+            self._refresh_selection()
+            return
+        self._select_item(self._neighbour(step))
+
+    def _items(self) -> list[tuple[int, int, str, str]]:
+        """Spans and open suggestions in text order, as (start, end, kind, id)."""
+        assert self.document is not None
+        items = [(s.start, s.end, "span", s.id) for s in self.document.spans]
+        items += [
+            (s.main.start, s.main.end, "suggestion", s.id) for s in self.document.open_suggestions()
+        ]
+        return sorted(items)
+
+    def _neighbour(self, step: int) -> tuple[str, str] | None:
+        items = self._items()
+        if not items:
+            return None
+        current = ("span", self._selected) if self._selected else ("suggestion", self._suggestion)
+        keys = [(kind, item_id) for _s, _e, kind, item_id in items]
+        if current in keys:
+            return keys[(keys.index(current) + step) % len(keys)]
+        return keys[0] if step > 0 else keys[-1]
+
+    def _select_item(self, item: tuple[str, str] | None) -> None:
+        if item is None:
+            self.select_span(None)
+        elif item[0] == "span":
+            self.select_span(item[1])
+        else:
+            self.select_suggestion(item[1])
+
+    def _refresh_selection(self) -> None:
+        """Show the selection everywhere: view markers, table row, attribute panel."""
+        document = self.document
+        span = self.selected_span
+        selected: list[Any] = []
+        linked: list[Span] = []
+        if document is not None and span is not None:
+            selected = [span]
+            links = document.links(span.id)
+            linked = [link.other for link in links]
+            self._details.show_span(span, self.schema.label(span.label), links)
+        else:
+            self._details.show_span(None, None, [])
+            suggestion = self.selected_suggestion
+            if suggestion is not None:
+                selected = [
+                    SuggestionPart(p.role, p.start, p.end, p.label, suggestion.id)
+                    for p in suggestion.spans
+                ]
+        candidate = document.span(self._candidate) if document and self._candidate else None
+        self._view.mark(selected, linked, candidate)
         selection = self._table.selectionModel()
-        if span is None:
+        if document is None or span is None:
             selection.clear()
             return
-        row = self.document.row_of(span.id)
+        row = document.row_of(span.id)
         index = self._table_model.index(row, 0)
         if selection.currentIndex().row() != row:
             selection.setCurrentIndex(
@@ -194,42 +495,46 @@ class Editor(QObject):
                 | QItemSelectionModel.SelectionFlag.Rows,
             )
         self._table.scrollTo(index)
-        self.message.emit(f"{span.label}: {span.text[:80]}  [{span.start}, {span.end})")
-
-    def step_span(self, step: int) -> None:
-        """Select the next (+1) or previous (-1) span in text order."""
-        if self.document is None or not self.document.spans:
-            return
-        spans = self.document.spans
-        if self._selected is None:
-            row = 0 if step > 0 else len(spans) - 1
-        else:
-            row = (self.document.row_of(self._selected) + step) % len(spans)
-        self.select_span(spans[row].id)
 
     def _clicked(self, position: int) -> None:
-        if self.document is None:
+        document = self.document
+        if document is None:
             return
-        here = self.document.index.at(position)
-        if not here:
+        spans = document.index.at(position)
+        if self._link is not None:
+            if spans:
+                self.complete_link(spans[0].id)
+            else:
+                self.message.emit("Click a highlighted span to link it; Esc cancels.")
+            return
+        items: list[tuple[str, str]] = [("span", s.id) for s in spans]
+        seen = set()
+        for part in document.open_parts_at(position):
+            if part.suggestion_id not in seen:
+                seen.add(part.suggestion_id)
+                items.append(("suggestion", part.suggestion_id))
+        if not items:
             self.select_span(None)
             return
         # Repeated clicks on the same spot walk outwards through nested spans.
         last_position, depth = self._click_cycle
         depth = depth + 1 if last_position == position else 0
         self._click_cycle = (position, depth)
-        self.select_span(here[depth % len(here)].id)
+        self._select_item(items[depth % len(items)])
 
     def _text_selection_changed(self) -> None:
-        if self._view.textCursor().hasSelection() and self._selected is not None:
-            self._selected = None
-            self._view.mark_span(None)
-            self._table.selectionModel().clear()
+        has_selection = self._view.textCursor().hasSelection()
+        if has_selection and (self._selected is not None or self._suggestion is not None):
+            self._selected = self._suggestion = None
+            self._link = self._candidate = None
+            self._refresh_selection()
 
-    def _table_row_changed(self, current: object, _previous: object) -> None:
-        row = current.row() if hasattr(current, "row") else -1  # QModelIndex
-        span = self._table_model.span_at(row)
+    def _table_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        span = self._table_model.span_at(current.row())
         if span is not None and span.id != self._selected:
+            if self._link is not None:
+                self.complete_link(span.id)
+                return
             self._view.collapse_selection_to(span.start)
             self.select_span(span.id)
 
@@ -237,21 +542,53 @@ class Editor(QObject):
 
     def _span_added(self, document: ArticleDocument, span: Span) -> None:
         self._after_change(document, span.start, span.end)
+        if document is self.document and span.origin == "manual":
+            self._offer_mentions(document, span)
+
+    def _offer_mentions(self, document: ArticleDocument, span: Span) -> None:
+        """A newly labelled entity string is suggested at its other places in the article."""
+        if span.label not in self._entity_labels or len(span.text) > 80:
+            return
+        taken = [(s.start, s.end) for s in document.spans]
+        found = gazetteer_suggestions(document.text, {span.text: span.label}, taken)
+        fresh = [s for s in found if document.suggestion(s.id) is None]
+        if fresh:
+            document.add_suggestions(fresh)
 
     def _span_removed(self, document: ArticleDocument, span: Span) -> None:
-        if span.id == self._selected:
-            self._selected = None
-            self._view.mark_span(None)
+        if span.id in (self._selected, self._candidate) or (
+            self._link is not None and self._link[1] == span.id
+        ):
+            if span.id == self._selected:
+                self._selected = None
+            self._link = self._candidate = None
         self._after_change(document, span.start, span.end)
 
     def _span_changed(self, document: ArticleDocument, old: Span, new: Span) -> None:
         self._after_change(document, min(old.start, new.start), max(old.end, new.end))
-        if new.id == self._selected:
-            self._view.mark_span(new)
+
+    def _relations_changed(self, document: ArticleDocument) -> None:
+        if document is self.document:
+            self._refresh_selection()
+
+    def _suggestions_changed(self, document: ArticleDocument, changed: list[Suggestion]) -> None:
+        if document is not self.document:
+            return
+        highlighter = self._view.highlighter
+        if len(changed) > _FULL_REHIGHLIGHT:
+            highlighter.rehighlight()
+        else:
+            for suggestion in changed:
+                for part in suggestion.spans:
+                    highlighter.rehighlight_range(part.start, part.end)
+        if self._suggestion is not None and self.selected_suggestion is None:
+            self._suggestion = None
+            self._refresh_selection()
 
     def _after_change(self, document: ArticleDocument, start: int, end: int) -> None:
         if document is self.document:
             self._view.highlighter.rehighlight_range(start, end)
+            self._refresh_selection()
         self._articles.model.update_article(
             document.article.id, span_count=len(document.spans), status=document.status
         )

@@ -2,7 +2,8 @@
 
 Each block is formatted from the spans that touch it; a change rehighlights only the blocks
 the changed span covers. The innermost span of a character gives its background; an
-enclosing span shows as an underline in its own colour, so nesting stays visible.
+enclosing span shows as an underline in its own colour, so nesting stays visible. Open
+suggestions, where no span is, show as a dashed underline and coloured text, no background.
 """
 
 from __future__ import annotations
@@ -13,9 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QColor, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 
 if TYPE_CHECKING:
-    from annotator.core.models import Span
-    from annotator.core.offsets import OffsetMap
-    from annotator.core.span_index import SpanIndex
+    from annotator.gui.document import ArticleDocument
 
 
 def tint(color: str, strength: float = 0.45) -> QColor:
@@ -31,27 +30,29 @@ def tint(color: str, strength: float = 0.45) -> QColor:
 class SpanHighlighter(QSyntaxHighlighter):
     def __init__(self, document: QTextDocument) -> None:
         super().__init__(document)
-        self._index: SpanIndex[Span] | None = None
-        self._offsets: OffsetMap | None = None
+        self._document: ArticleDocument | None = None
         self._colors: dict[str, str] = {}
         self._formats: dict[tuple[str, str | None], QTextCharFormat] = {}
+        self._suggestion_formats: dict[str, QTextCharFormat] = {}
 
     def set_colors(self, colors: dict[str, str]) -> None:
         self._colors = dict(colors)
         self._formats.clear()
+        self._suggestion_formats.clear()
 
-    def set_spans(self, index: SpanIndex[Span] | None, offsets: OffsetMap | None) -> None:
-        """Use a new span index; call before the text is set so each block is formatted once."""
-        self._index = index
-        self._offsets = offsets
+    def set_article(self, document: ArticleDocument | None) -> None:
+        """Highlight this article's spans; call before its text is set, so each block is
+        formatted once."""
+        self._document = document
 
     def rehighlight_range(self, start: int, end: int) -> None:
         """Reformat the blocks that hold code points ``[start, end)``."""
-        if self._offsets is None:
+        if self._document is None:
             return
+        offsets = self._document.offsets
         document = self.document()
-        block = document.findBlock(self._offsets.to_qt(start))
-        last = document.findBlock(self._offsets.to_qt(max(start, end - 1)))
+        block = document.findBlock(offsets.to_qt(start))
+        last = document.findBlock(offsets.to_qt(max(start, end - 1)))
         while block.isValid():
             self.rehighlightBlock(block)
             if block == last:
@@ -71,30 +72,49 @@ class SpanHighlighter(QSyntaxHighlighter):
             self._formats[key] = fmt
         return fmt
 
+    def _suggestion_format(self, label: str) -> QTextCharFormat:
+        fmt = self._suggestion_formats.get(label)
+        if fmt is None:
+            color = QColor(self._colors.get(label, "#888888"))
+            fmt = QTextCharFormat()
+            fmt.setForeground(color.darker(150))
+            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DashUnderline)
+            fmt.setUnderlineColor(color)
+            fmt.setFontUnderline(True)
+            self._suggestion_formats[label] = fmt
+        return fmt
+
     def highlightBlock(self, text: str) -> None:
-        if self._index is None or self._offsets is None or not text:
+        article = self._document
+        if article is None or not text:
             return
         block = self.currentBlock()
         block_qt = block.position()
-        offsets = self._offsets
+        offsets = article.offsets
         block_start = offsets.from_qt(block_qt)
         block_end = offsets.from_qt(block_qt + block.length() - 1, round_up=True)
-        spans = self._index.overlapping(block_start, block_end)
-        if not spans:
+        spans = article.index.overlapping(block_start, block_end)
+        parts = [
+            part
+            for part in article.suggestion_index.overlapping(block_start, block_end)
+            if article.is_open(article.suggestion(part.suggestion_id))  # type: ignore[arg-type]
+        ]
+        if not spans and not parts:
             return
         cuts = {block_start, block_end}
-        for span in spans:
-            cuts.add(max(span.start, block_start))
-            cuts.add(min(span.end, block_end))
-        points = sorted(cuts)
-        for left, right in itertools.pairwise(points):
+        for item in (*spans, *parts):
+            cuts.add(max(item.start, block_start))
+            cuts.add(min(item.end, block_end))
+        for left, right in itertools.pairwise(sorted(cuts)):
             covering = [s for s in spans if s.start <= left and s.end >= right]
-            if not covering:
-                continue
-            covering.sort(key=lambda s: s.end - s.start)
-            inner = covering[0].label
-            outer = covering[1].label if len(covering) > 1 else None
+            if covering:
+                covering.sort(key=lambda s: s.end - s.start)
+                outer = covering[1].label if len(covering) > 1 else None
+                fmt = self._format(covering[0].label, outer)
+            else:
+                suggested = [p for p in parts if p.start <= left and p.end >= right]
+                if not suggested:
+                    continue
+                fmt = self._suggestion_format(min(suggested, key=lambda p: p.end - p.start).label)
             qt_left = offsets.to_qt(left) - block_qt
-            self.setFormat(
-                qt_left, offsets.to_qt(right) - block_qt - qt_left, self._format(inner, outer)
-            )
+            self.setFormat(qt_left, offsets.to_qt(right) - block_qt - qt_left, fmt)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWi
 
 from annotator.gui.article_list import ArticleListPanel
 from annotator.gui.article_view import ArticleView
+from annotator.gui.attribute_panel import AttributePanel
 from annotator.gui.label_palette import LabelPalette
 from annotator.gui.span_table import SpanTableModel, SpanTableView
 
@@ -36,9 +37,11 @@ class MainWindow(QMainWindow):
         self.palette = LabelPalette(self)
         self.span_model = SpanTableModel(self)
         self.span_table = SpanTableView(self.span_model, self)
+        self.details = AttributePanel(self)
         self._dock("articlesDock", "Articles", self.articles, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("labelsDock", "Labels", self.palette, Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("spansDock", "Spans", self.span_table, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("detailsDock", "Span", self.details, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.user_label = QLabel(self)
         self.progress_label = QLabel(self)
         self.progress_label.setObjectName("progressLabel")
@@ -57,7 +60,9 @@ class MainWindow(QMainWindow):
         """Connect the window to a store, schema and annotator, and open the last article."""
         from annotator.gui.editor import Editor
 
-        editor = Editor(workspace, self.article_view, self.span_table, self.articles, self)
+        editor = Editor(
+            workspace, self.article_view, self.span_table, self.articles, self.details, self
+        )
         self.editor = editor
         label_actions = self.palette.set_schema(workspace.schema)
         self.palette.labelChosen.connect(editor.apply_label)
@@ -99,11 +104,23 @@ class MainWindow(QMainWindow):
         redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         edit.addActions([undo, redo])
         edit.addSeparator()
-        delete = self._action("&Delete span", editor.delete_selected, "Delete", "Backspace")
-        next_span = self._action("&Next span", lambda: editor.step_span(1), "]")
-        previous_span = self._action("&Previous span", lambda: editor.step_span(-1), "[")
-        clear = self._action("&Clear span selection", lambda: editor.select_span(None), "Esc")
-        edit.addActions([delete, next_span, previous_span, clear])
+        delete = self._action(
+            "&Delete span / reject suggestion", editor.delete_selected, "Delete", "Backspace"
+        )
+        next_span = self._action("&Next span or suggestion", lambda: editor.step(1), "]")
+        previous_span = self._action("&Previous span or suggestion", lambda: editor.step(-1), "[")
+        cancel = self._action("&Cancel link / clear selection", editor.cancel, "Esc")
+        edit.addActions([delete, next_span, previous_span, cancel])
+        edit.addSeparator()
+        cycles = [
+            self._action(
+                f"Next value of attribute &{n}",
+                lambda n=n: editor.cycle_attribute(n - 1),
+                f"Alt+{n}",
+            )
+            for n in (1, 2, 3)
+        ]
+        edit.addActions(cycles)
         edit.addSeparator()
         self._snap_action = QAction("&Snap selections to whole words", self, checkable=True)
         self._snap_action.toggled.connect(self._set_snap)
@@ -111,6 +128,31 @@ class MainWindow(QMainWindow):
 
         labels = menu.addMenu("&Labels")
         labels.addActions(label_actions)
+
+        links = menu.addMenu("Lin&ks")
+        link_actions = [
+            self._action(
+                f"Link as {relation.name}…",
+                lambda _=False, name=relation.name: editor.start_link(name),
+                relation.key,
+            )
+            for relation in editor.schema.relations
+        ]
+        links.addActions(link_actions)
+
+        suggestions = menu.addMenu("S&uggestions")
+        confirm = self._action(
+            "&Accept suggestion / complete link", editor.confirm, "Return", "Enter"
+        )
+        # Return belongs to the text and the span table only (not the filter box or forms).
+        confirm.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.article_view.addAction(confirm)
+        self.span_table.addAction(confirm)
+        reject = self._action("&Reject suggestion", editor.reject_suggestion, "X")
+        accept_all = self._action(
+            "Accept a&ll suggestions in the article", editor.accept_all_suggestions, "Ctrl+Shift+A"
+        )
+        suggestions.addActions([confirm, reject, accept_all])
 
         article = menu.addMenu("&Article")
         done = self._action(
@@ -132,7 +174,21 @@ class MainWindow(QMainWindow):
         for dock in self.findChildren(QDockWidget):
             view.addAction(dock.toggleViewAction())
         self.addActions(
-            [undo, redo, delete, next_span, previous_span, clear, done, skip, following]
+            [
+                undo,
+                redo,
+                delete,
+                next_span,
+                previous_span,
+                cancel,
+                done,
+                skip,
+                following,
+                *cycles,
+                *link_actions,
+                reject,
+                accept_all,
+            ]
         )
 
     def _action(self, text: str, slot: object, *keys: str) -> QAction:
@@ -166,6 +222,7 @@ class MainWindow(QMainWindow):
             horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
             self.resizeDocks([docks["articlesDock"], docks["spansDock"]], [330, 400], horizontal)
             self.resizeDocks([docks["labelsDock"], docks["spansDock"]], [310, 490], vertical)
+            self.resizeDocks([docks["articlesDock"], docks["detailsDock"]], [420, 380], vertical)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         settings = _settings()

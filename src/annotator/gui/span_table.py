@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from annotator.gui.highlighter import tint
@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from annotator.gui.document import ArticleDocument
 
 Index = QModelIndex | QPersistentModelIndex
-_HEADERS = ("Label", "Text", "Start", "End")
+_HEADERS = ("Label", "Text", "Start", "End", "Links")
+LINKS = 4
 
 
 class SpanTableModel(QAbstractTableModel):
@@ -37,6 +38,7 @@ class SpanTableModel(QAbstractTableModel):
             self._document.spanAboutToBeRemoved.disconnect(self._removing)
             self._document.spanRemoved.disconnect(self._removed)
             self._document.spanChanged.disconnect(self._changed)
+            self._document.relationsChanged.disconnect(self._links_changed)
         self._document = document
         if document is not None:
             document.spanAboutToBeAdded.connect(self._adding)
@@ -44,6 +46,7 @@ class SpanTableModel(QAbstractTableModel):
             document.spanAboutToBeRemoved.connect(self._removing)
             document.spanRemoved.connect(self._removed)
             document.spanChanged.connect(self._changed)
+            document.relationsChanged.connect(self._links_changed)
         self.endResetModel()
 
     def span_at(self, row: int) -> Span | None:
@@ -72,10 +75,16 @@ class SpanTableModel(QAbstractTableModel):
             return None
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
+            if column == LINKS:
+                return self._links(span)
             text = " ".join(span.text.split())
             return (span.label, text, span.start, span.end)[column]
         if role == Qt.ItemDataRole.ToolTipRole and column == 1:
             return span.text
+        if role == Qt.ItemDataRole.FontRole and column == 1 and span.origin == "suggested":
+            font = QFont()
+            font.setItalic(True)
+            return font
         if role == Qt.ItemDataRole.BackgroundRole and column == 0:
             return tint(self._colors.get(span.label, "#bbbbbb"))
         if role == Qt.ItemDataRole.ForegroundRole and column == 0:
@@ -98,6 +107,26 @@ class SpanTableModel(QAbstractTableModel):
 
     def _changed(self, row: int, _old: Span, _new: Span) -> None:
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(_HEADERS) - 1))
+        self._links_changed()
+
+    def _links(self, span: Span) -> str:
+        assert self._document is not None
+        parts = []
+        for link in self._document.links(span.id):
+            words = link.other.text.split()
+            name = " ".join(words[:3]) + ("…" if len(words) > 3 else "")
+            arrow = "→" if link.outgoing else "←"
+            parts.append(f"{link.relation.label}{arrow}{name}")
+        return "; ".join(parts)
+
+    def _links_changed(self, _span_ids: object = None) -> None:
+        """Links (derived ones included) can change for any row: refresh that column only."""
+        if self.rowCount():
+            self.dataChanged.emit(
+                self.index(0, LINKS),
+                self.index(self.rowCount() - 1, LINKS),
+                [Qt.ItemDataRole.DisplayRole],
+            )
 
 
 class SpanTableView(QTableView):
@@ -112,5 +141,6 @@ class SpanTableView(QTableView):
         self.verticalHeader().setDefaultSectionSize(22)
         header = self.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(LINKS, QHeaderView.ResizeMode.Interactive)
         for column in (0, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)

@@ -103,4 +103,30 @@ class RelationRow(Base):
     head_id: Mapped[str] = mapped_column(ForeignKey("spans.id", ondelete="CASCADE"), index=True)
     child_id: Mapped[str] = mapped_column(ForeignKey("spans.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(16), default="manual", server_default="manual")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SuggestionRow(Base):
+    """A stored pre-annotation for an article (shared by every annotator)."""
+
+    __tablename__ = "suggestions"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RejectionRow(Base):
+    """An annotator turned a suggestion down; it is not shown to them again."""
+
+    __tablename__ = "rejections"
+
+    set_id: Mapped[int] = mapped_column(
+        ForeignKey("annotation_sets.id", ondelete="CASCADE"), primary_key=True
+    )
+    suggestion_id: Mapped[str] = mapped_column(String(40), primary_key=True)

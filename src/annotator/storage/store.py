@@ -27,6 +27,7 @@ from annotator.core.models import (
     Relation,
     Span,
     Status,
+    Suggestion,
 )
 from annotator.core.text import text_sha256
 from annotator.storage.database import (
@@ -39,8 +40,10 @@ from annotator.storage.orm import (
     AnnotationSetRow,
     AnnotatorRow,
     ArticleRow,
+    RejectionRow,
     RelationRow,
     SpanRow,
+    SuggestionRow,
     utcnow,
 )
 
@@ -266,6 +269,84 @@ class Store:
             session.delete(row)
             return relation
 
+    # -------------------------------------------------------------- suggestions
+
+    def add_suggestions(self, article_id: int, suggestions: Iterable[Suggestion]) -> int:
+        """Store pre-annotations for an article; ones already stored are skipped."""
+        with self._transaction() as session:
+            if session.get(ArticleRow, article_id) is None:
+                raise StoreError(f"no article with id {article_id}")
+            known = set(
+                session.scalars(
+                    select(SuggestionRow.id).where(SuggestionRow.article_id == article_id)
+                )
+            )
+            added = 0
+            for suggestion in suggestions:
+                if suggestion.id in known:
+                    continue
+                known.add(suggestion.id)
+                session.add(
+                    SuggestionRow(
+                        id=suggestion.id,
+                        article_id=article_id,
+                        source=suggestion.source,
+                        payload=suggestion.model_dump(mode="json"),
+                    )
+                )
+                added += 1
+            return added
+
+    def suggestions(self, article_id: int) -> list[Suggestion]:
+        with self._transaction() as session:
+            rows = session.scalars(
+                select(SuggestionRow.payload)
+                .where(SuggestionRow.article_id == article_id)
+                .order_by(SuggestionRow.created_at, SuggestionRow.id)
+            )
+            return [Suggestion.model_validate(payload) for payload in rows]
+
+    def rejected(self, article_id: int, annotator: str) -> set[str]:
+        """Ids of the suggestions this annotator rejected on this article."""
+        with self._transaction() as session:
+            return set(
+                session.scalars(
+                    select(RejectionRow.suggestion_id)
+                    .join(AnnotationSetRow, AnnotationSetRow.id == RejectionRow.set_id)
+                    .join(AnnotatorRow, AnnotatorRow.id == AnnotationSetRow.annotator_id)
+                    .where(
+                        AnnotationSetRow.article_id == article_id,
+                        AnnotatorRow.name == annotator,
+                    )
+                )
+            )
+
+    def set_rejected(
+        self, article_id: int, annotator: str, suggestion_id: str, rejected: bool
+    ) -> None:
+        with self._transaction() as session:
+            set_id = self._ensure_set(session, article_id, annotator).id
+            row = session.get(RejectionRow, (set_id, suggestion_id))
+            if rejected and row is None:
+                session.add(RejectionRow(set_id=set_id, suggestion_id=suggestion_id))
+            elif not rejected and row is not None:
+                session.delete(row)
+
+    def labelled_strings(self, labels: Iterable[str], max_length: int = 80) -> dict[str, str]:
+        """Every distinct span text with one of ``labels`` in the project, with its most
+        frequent label: the project gazetteer."""
+        with self._transaction() as session:
+            rows = session.execute(
+                select(SpanRow.text, SpanRow.label, func.count())
+                .where(SpanRow.label.in_(list(labels)), func.length(SpanRow.text) <= max_length)
+                .group_by(SpanRow.text, SpanRow.label)
+                .order_by(func.count().desc(), SpanRow.label)
+            )
+            known: dict[str, str] = {}
+            for text, label, _count in rows:
+                known.setdefault(text, label)
+            return known
+
     def set_status(self, article_id: int, annotator: str, status: Status) -> None:
         with self._transaction() as session:
             self._ensure_set(session, article_id, annotator).status = status.value
@@ -438,7 +519,13 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def _relation(row: RelationRow) -> Relation:
-    return Relation(id=row.id, head=row.head_id, child=row.child_id, label=row.label)
+    return Relation(
+        id=row.id,
+        head=row.head_id,
+        child=row.child_id,
+        label=row.label,
+        origin=Origin(row.origin),
+    )
 
 
 def _relation_row(relation: Relation, set_id: int) -> RelationRow:
@@ -448,6 +535,7 @@ def _relation_row(relation: Relation, set_id: int) -> RelationRow:
         head_id=relation.head,
         child_id=relation.child,
         label=relation.label,
+        origin=relation.origin.value,
     )
 
 
