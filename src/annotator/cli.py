@@ -19,11 +19,15 @@ _DB_HELP = (
 )
 
 
+_SCHEMA_HELP = "label schema (TOML); default: the news schema shipped with annotator"
+
+
 def build_parser() -> argparse.ArgumentParser:
     # --db is accepted before or after the command. The command's copy has no default, so
     # that it does not overwrite a value given before the command.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=_DB_HELP)
+    common.add_argument("--schema", metavar="FILE", default=argparse.SUPPRESS, help=_SCHEMA_HELP)
     parser = argparse.ArgumentParser(
         prog="annotator",
         description="Label news articles: entities, quotes and claims. "
@@ -31,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--db", metavar="URL", help=_DB_HELP)
     parser.add_argument("--user", help="annotator name used in the window")
-    parser.add_argument("--schema", metavar="FILE", help="label schema (TOML) for the window")
+    parser.add_argument("--schema", metavar="FILE", help=_SCHEMA_HELP)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     importer = commands.add_parser(
@@ -66,9 +70,11 @@ def _fail(message: str) -> int:
 def run(args: argparse.Namespace) -> int:
     """Run a parsed subcommand; returns the process exit code."""
     from annotator.core.models import Status
+    from annotator.core.schema import SchemaError, load_schema
     from annotator.formats.articles import ImportFileError, iter_article_files, read_articles
     from annotator.formats.atomic import atomic_output
     from annotator.formats.native_jsonl import ExportError, write_jsonl
+    from annotator.resources import default_schema_path
     from annotator.storage.database import DatabaseError, default_database_url
     from annotator.storage.store import Store, StoreError
 
@@ -100,9 +106,13 @@ def run(args: argparse.Namespace) -> int:
             return 1 if failures else 0
         status = Status(args.status) if args.status else None
         try:
+            schema = load_schema(Path(args.schema) if args.schema else default_schema_path())
+        except SchemaError as error:
+            return _fail(str(error))
+        try:
             with atomic_output(args.out) as out:
                 count = write_jsonl(
-                    store.iter_annotated(annotator=args.annotator, status=status), out
+                    store.iter_annotated(annotator=args.annotator, status=status), out, schema
                 )
         except OSError as error:
             return _fail(f"cannot write {args.out}: {error.strerror or error}")

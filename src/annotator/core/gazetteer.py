@@ -3,7 +3,7 @@
 All known strings go into one regular expression shaped as a trie (``Rusia(?:nya)?`` rather than
 ``Rusianya|Rusia``): at each position the longest known string wins, as with an alternation
 sorted longest first, but the engine never tries thousands of alternatives one by one, so a
-million-character text with thousands of entries takes milliseconds.
+million-character text with thousands of entries takes a fraction of a second.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ _CONTINUING = (
     "\u200d\ufe00-\ufe0f\U0001f3fb-\U0001f3ff"
 )
 _WORD_CHAR = re.compile(r"\w")
+_WORD_START_CHECK = rf"(?<![\w{_CONTINUING}].)"
+_OTHER_START_CHECK = r"(?<!\u200d.)"
+_END_CHECK = rf"(?:(?<=\w)(?![\w{_CONTINUING}])|(?<!\w)(?![{_CONTINUING}]))"
 
 # Only the first characters of each string go into the trie, which bounds the pattern's nesting
 # (and the recursion needed to compile it) however long a labelled string is.
@@ -64,31 +67,22 @@ def _pattern(surfaces: frozenset[str]) -> re.Pattern[str]:
         for char in surface[:_TRIE_DEPTH]:
             node = node.children.setdefault(char, _Node())
         node.rests.add(surface[_TRIE_DEPTH:])
-    return re.compile(_branches(root, last=""), re.DOTALL)
+    # One end check for all strings, after the trie: when it fails the engine backtracks into
+    # the trie for a shorter string.
+    return re.compile(_branches(root, first=True) + _END_CHECK, re.DOTALL)
 
 
-def _branches(node: _Node, last: str) -> str:
-    """The pattern matching the rest of any known string below ``node``, longest first.
-
-    ``last`` is the character leading to ``node`` ("" at the root).
-    """
+def _branches(node: _Node, first: bool = False) -> str:
+    """The pattern matching the rest of any known string below ``node``, longest first."""
     options = []
     for char in sorted(node.children):
         option = re.escape(char)
-        if not last:
+        if first:
             # The check before a string sits after its first character (a look-behind over
             # both), so every top-level branch starts with a literal, which lets the engine
             # skip quickly over positions where no known string can start.
-            word = _WORD_CHAR.match(char) is not None
-            option += rf"(?<![\w{_CONTINUING}].)" if word else r"(?<!\u200d.)"
-        options.append(option + _branches(node.children[char], last=char))
-    # Tried after the children and longest first, so that the longest string wins.
-    for rest in sorted(node.rests, key=len, reverse=True):
-        options.append(re.escape(rest) + _end_check(rest[-1] if rest else last))
+            option += _WORD_START_CHECK if _WORD_CHAR.match(char) else _OTHER_START_CHECK
+        options.append(option + _branches(node.children[char]))
+    # After the children and longest first ("" last), so that the longest string wins.
+    options += [re.escape(rest) for rest in sorted(node.rests, key=len, reverse=True)]
     return options[0] if len(options) == 1 else "(?:" + "|".join(options) + ")"
-
-
-def _end_check(last: str) -> str:
-    if _WORD_CHAR.match(last):
-        return rf"(?![\w{_CONTINUING}])"
-    return rf"(?![{_CONTINUING}])"

@@ -12,7 +12,9 @@ from typing import Any, BinaryIO
 import orjson
 from pydantic import BaseModel, ConfigDict
 
+from annotator.core.attribution import derived_claimants
 from annotator.core.models import AnnotatedArticle, Origin, Status
+from annotator.core.schema import LabelSchema
 
 
 class ExportError(Exception):
@@ -57,8 +59,12 @@ class ExportRecord(BaseModel):
     relations: list[ExportRelation]
 
 
-def record(item: AnnotatedArticle) -> dict[str, Any]:
-    """The JSON object for one article and annotator, after checking every span."""
+def record(item: AnnotatedArticle, schema: LabelSchema | None = None) -> dict[str, Any]:
+    """The JSON object for one article and annotator, after checking every span.
+
+    With a schema, relations that follow from others (a claim's claimant taken from the
+    speaker of its quote) are added with origin ``derived``.
+    """
     article, annotations = item.article, item.annotations
     text = article.text
     spans = []
@@ -80,6 +86,9 @@ def record(item: AnnotatedArticle) -> dict[str, Any]:
                 "origin": span.origin.value,
             }
         )
+    relations = list(annotations.relations)
+    if schema is not None:
+        relations += derived_claimants(annotations.spans, relations, schema)
     return {
         "article_id": article.external_id,
         "title": article.title,
@@ -97,15 +106,17 @@ def record(item: AnnotatedArticle) -> dict[str, Any]:
                 "label": r.label,
                 "origin": r.origin.value,
             }
-            for r in annotations.relations
+            for r in relations
         ],
     }
 
 
-def write_jsonl(items: Iterable[AnnotatedArticle], out: BinaryIO) -> int:
+def write_jsonl(
+    items: Iterable[AnnotatedArticle], out: BinaryIO, schema: LabelSchema | None = None
+) -> int:
     """Write one line per item; returns the number of lines written."""
     count = 0
     for item in items:
-        out.write(orjson.dumps(record(item), option=orjson.OPT_APPEND_NEWLINE))
+        out.write(orjson.dumps(record(item, schema), option=orjson.OPT_APPEND_NEWLINE))
         count += 1
     return count

@@ -1,0 +1,235 @@
+"""Who said what, in the real window: quotes linked to speakers and cues by keyboard,
+attributes, suggestions accepted and rejected, all undoable and exported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from annotator.__main__ import main
+from annotator.core.models import Span
+from annotator.gui.main_window import MainWindow
+from annotator.storage.store import Store
+from conftest import CursorAt, WindowFactory
+
+QUOTE = "“Kami tidak dapat sepenuhnya memahami detailnya karena keputusan tersebut dibuat"
+CTRL = Qt.KeyboardModifier.ControlModifier
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+def quote_range(text: str) -> tuple[int, int]:
+    start = text.index(QUOTE)
+    end = text.index("tersedia,”", start) + len("tersedia,”")
+    return start, end
+
+
+def tag(qtbot: QtBot, window: MainWindow, start: int, end: int, key: Qt.Key) -> Span:
+    window.article_view.select_range(start, end)
+    qtbot.keyClick(window.article_view, key)
+    span = window.editor.selected_span
+    assert span is not None and (span.start, span.end) == (start, end)
+    return span
+
+
+def tag_quote_cue_speaker(qtbot: QtBot, window: MainWindow) -> tuple[Span, Span, Span]:
+    text = window.editor.document.text
+    start, end = quote_range(text)
+    quote = tag(qtbot, window, start, end, Qt.Key.Key_Q)
+    cue_start = text.index("kata", end)
+    cue = tag(qtbot, window, cue_start, cue_start + 4, Qt.Key.Key_C)
+    speaker_start = text.index("Zagorodnyuk", cue_start)
+    speaker = tag(qtbot, window, speaker_start, speaker_start + 11, Qt.Key.Key_P)
+    return quote, cue, speaker
+
+
+def click(qtbot: QtBot, window: MainWindow, cursor_at: CursorAt, position: int) -> None:
+    view = window.article_view
+    point = view.cursorRect(cursor_at(window, position)).center()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+
+
+def stored_relations(db_url: str, window: MainWindow) -> set[tuple[str, str, str]]:
+    store = Store.open(db_url)
+    try:
+        document = window.editor.document
+        annotations = store.annotations(document.article.id, "ana")
+        return {(r.label, r.head, r.child) for r in annotations.relations}
+    finally:
+        store.close()
+
+
+def press(qtbot: QtBot, window: MainWindow, key: Qt.Key, modifier=Qt.KeyboardModifier.NoModifier):
+    qtbot.keyClick(window.article_view, key, modifier)
+
+
+def test_link_speaker_by_keyboard_and_cue_by_click_with_undo_redo(
+    qtbot: QtBot, make_window: WindowFactory, db_url: str, cursor_at: CursorAt
+) -> None:
+    window = make_window()
+    quote, cue, speaker = tag_quote_cue_speaker(qtbot, window)
+    window.editor.select_span(quote.id)
+    press(qtbot, window, Qt.Key.Key_S)  # start a speaker link
+    press(qtbot, window, Qt.Key.Key_BracketRight)  # nearest allowed span after the quote
+    assert window.editor._candidate == speaker.id
+    press(qtbot, window, Qt.Key.Key_Return)
+    assert stored_relations(db_url, window) == {("speaker", quote.id, speaker.id)}
+    press(qtbot, window, Qt.Key.Key_V)  # cue link, completed by a click on the cue
+    click(qtbot, window, cursor_at, cue.start + 1)
+    expected = {("speaker", quote.id, speaker.id), ("cue", quote.id, cue.id)}
+    assert stored_relations(db_url, window) == expected
+    # Links of the selected span are shown in the view, the table and the details panel.
+    assert window.editor.selected_span.id == quote.id
+    marked = {m.cursor.selectedText() for m in window.article_view.extraSelections()}
+    assert {"kata", "Zagorodnyuk"} <= marked
+    row = window.editor.document.row_of(quote.id)
+    links = window.span_model.index(row, 4).data()
+    assert "speaker→Zagorodnyuk" in links and "cue→kata" in links
+    assert window.details.links.count() == 2
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)
+    assert stored_relations(db_url, window) == {("speaker", quote.id, speaker.id)}
+    press(qtbot, window, Qt.Key.Key_Z, CTRL_SHIFT)
+    assert stored_relations(db_url, window) == expected
+
+
+def test_forbidden_link_is_refused_with_a_message(
+    qtbot: QtBot, make_window: WindowFactory, db_url: str, cursor_at: CursorAt
+) -> None:
+    window = make_window()
+    quote, _cue, speaker = tag_quote_cue_speaker(qtbot, window)
+    window.editor.select_span(quote.id)
+    press(qtbot, window, Qt.Key.Key_V)  # a cue link ...
+    click(qtbot, window, cursor_at, speaker.start + 1)  # ... to a person
+    assert stored_relations(db_url, window) == set()
+    assert "Not linked" in window.statusBar().currentMessage()
+
+
+def test_linking_from_the_entity_end_and_deleting_a_span_removes_and_restores_links(
+    qtbot: QtBot, make_window: WindowFactory, db_url: str, cursor_at: CursorAt
+) -> None:
+    window = make_window()
+    quote, _cue, speaker = tag_quote_cue_speaker(qtbot, window)
+    window.editor.select_span(speaker.id)
+    press(qtbot, window, Qt.Key.Key_S)  # from the person: the link still points quote -> person
+    click(qtbot, window, cursor_at, quote.start + 3)
+    assert stored_relations(db_url, window) == {("speaker", quote.id, speaker.id)}
+    window.editor.select_span(speaker.id)
+    press(qtbot, window, Qt.Key.Key_Delete)
+    assert stored_relations(db_url, window) == set()
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)
+    assert stored_relations(db_url, window) == {("speaker", quote.id, speaker.id)}
+    assert window.editor.document.span(speaker.id) is not None
+
+
+def test_attributes_are_set_from_the_panel_and_keys_and_undone(
+    qtbot: QtBot, make_window: WindowFactory, db_url: str
+) -> None:
+    window = make_window()
+    text = window.editor.document.text
+    quote = tag(qtbot, window, *quote_range(text), Qt.Key.Key_Q)
+    assert quote.attrs == {"type": "direct"}
+    window.details.combos["type"].setCurrentText("mixed")
+    assert window.editor.document.span(quote.id).attrs == {"type": "mixed"}
+    press(qtbot, window, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)  # mixed -> direct
+    assert window.editor.document.span(quote.id).attrs == {"type": "direct"}
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)
+    store = Store.open(db_url)
+    (stored,) = store.annotations(window.editor.document.article.id, "ana").spans
+    store.close()
+    assert stored.attrs == {"type": "direct"}
+    press(qtbot, window, Qt.Key.Key_Z, CTRL_SHIFT)
+    assert window.editor.document.span(quote.id).attrs == {"type": "mixed"}
+    assert window.details.combos["type"].currentText() == "mixed"
+    # A claim gets its own attributes with their defaults.
+    claim_start = text.index("Ini bukan keputusan politik")
+    claim = tag(qtbot, window, claim_start, claim_start + 27, Qt.Key.Key_K)
+    assert claim.attrs == {"checkworthy": "checkworthy", "verdict": "none"}
+    press(qtbot, window, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
+    assert window.editor.document.span(claim.id).attrs["verdict"] == "supports"
+
+
+def test_claim_in_a_quote_takes_the_quote_speaker_as_claimant(
+    qtbot: QtBot, make_window: WindowFactory, db_url: str, tmp_path: Path
+) -> None:
+    window = make_window()
+    quote, _cue, speaker = tag_quote_cue_speaker(qtbot, window)
+    window.editor.select_span(quote.id)
+    press(qtbot, window, Qt.Key.Key_S)
+    window.editor.complete_link(speaker.id)
+    text = window.editor.document.text
+    claim_start = text.index("keputusan tersebut dibuat", quote.start)
+    claim = tag(qtbot, window, claim_start, claim_start + 25, Qt.Key.Key_K)
+    links = window.span_model.index(window.editor.document.row_of(claim.id), 4).data()
+    assert links == "claimant→Zagorodnyuk"
+    out = tmp_path / "out.jsonl"
+    assert main(["export", "--db", db_url, "--out", str(out)]) == 0
+    (line,) = [orjson.loads(raw) for raw in out.read_bytes().split(b"\n") if raw]
+    relations = {(r["label"], r["head"], r["child"], r["origin"]) for r in line["relations"]}
+    assert relations == {
+        ("speaker", quote.id, speaker.id, "manual"),
+        ("claimant", claim.id, speaker.id, "derived"),
+    }
+
+
+def wait_for_suggestions(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.waitUntil(lambda: bool(window.editor.document.open_suggestions()))
+
+
+def test_quote_suggestions_accept_reject_accept_all_with_undo(
+    qtbot: QtBot, make_window: WindowFactory, db_url: str, tmp_path: Path
+) -> None:
+    window = make_window()
+    wait_for_suggestions(qtbot, window)
+    document = window.editor.document
+    quotes = [s for s in document.open_suggestions() if s.source == "quotes"]
+    assert len(quotes) == 6
+    assert document.spans == []  # suggestions are not annotations
+    # ] walks to the first suggestion; Return accepts it with its cue and speaker.
+    press(qtbot, window, Qt.Key.Key_BracketRight)
+    first = window.editor.selected_suggestion
+    assert first is not None and first.main.text.startswith('"Ini bukan keputusan politik')
+    press(qtbot, window, Qt.Key.Key_Return)
+    accepted = {(s.label, s.text, s.origin) for s in document.spans}
+    assert accepted == {
+        ("QUOTE", first.main.text, "suggested"),
+        ("CUE", "mengatakan", "suggested"),
+        ("PER", "Andriy Zagorodnyuk", "suggested"),
+    }
+    assert {r.label for r in document.relations()} == {"speaker", "cue"}
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)
+    assert document.spans == [] and document.relations() == []
+    assert first in document.open_suggestions()
+    # Reject one: it disappears, for good.
+    window.editor.select_suggestion(first.id)
+    press(qtbot, window, Qt.Key.Key_X)
+    assert first not in document.open_suggestions()
+    # Accept all the rest.
+    press(qtbot, window, Qt.Key.Key_A, CTRL_SHIFT)
+    labels = sorted(s.label for s in document.spans if s.label in ("QUOTE", "CUE"))
+    assert labels.count("QUOTE") == 5
+    assert document.open_suggestions() == []
+    out = tmp_path / "out.jsonl"
+    assert main(["export", "--db", db_url, "--out", str(out)]) == 0
+    (line,) = [orjson.loads(raw) for raw in out.read_bytes().split(b"\n") if raw]
+    assert {s["origin"] for s in line["spans"]} == {"suggested"}
+    by_id = {s["id"]: s for s in line["spans"]}
+    who_said = {
+        by_id[r["head"]]["text"][:12]: by_id[r["child"]]["text"]
+        for r in line["relations"]
+        if r["label"] == "speaker"
+    }
+    assert who_said == {
+        "“Kami tidak ": "Zagorodnyuk",
+        "“Namun, jela": "Zagorodnyuk",
+        '"musuh terus': "Oleksandr Syrskyi",
+        '"melawan tek': "Syrskyi",
+        '"Tindakan te': "Syrskyi",
+    }
+    window.close()
+    again = make_window()
+    wait_for_suggestions_or_none = again.editor.document
+    qtbot.waitUntil(lambda: wait_for_suggestions_or_none.suggestion(first.id) is not None)
+    assert first not in again.editor.document.open_suggestions()  # the rejection persisted
