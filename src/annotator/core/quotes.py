@@ -121,11 +121,14 @@ def find_quotes(text: str, language: str | None = None) -> list[QuoteSuggestion]
     """Suggest the quotations of ``text`` with their cue and speaker, in text order.
 
     ``language`` ("id", "en", ...) restricts the cue verbs; ``None`` or another language uses
-    both lists. A quotation with no cue in its own sentence that opens a paragraph takes the cue
-    and speaker of the previous paragraph's last sentence when that sentence has a cue and no
-    quotation ("X mengatakan kepada Newsweek, ..." introducing a quoted paragraph); it is then
-    not floating, since a cue was found. Any other quotation without a cue is floating and
-    inherits the speaker of the previous quotation (``None`` when there is none).
+    both lists. A quotation whose cue follows it and is also the cue before the next quotation
+    of the sentence ('"A," kata X, "B."') gets both as content parts.
+
+    A quotation with no cue in its own sentence that opens a paragraph takes the cue and speaker
+    of the previous paragraph's last sentence when that sentence has a cue and no quotation
+    ("X mengatakan kepada Newsweek, ..." introducing a quoted paragraph); it is then not
+    floating, since a cue was found. Any other quotation without a cue is floating and inherits
+    the speaker of the previous quotation (``None`` when there is none).
     """
     cue_pattern = _cue_pattern(language)
     paragraphs = [(m.start(), m.end()) for m in _PARAGRAPH.finditer(text)]
@@ -331,21 +334,16 @@ def _name(text: str, words: list[tuple[int, int]], index: int, backwards: bool) 
         return None
     step = -1 if backwards else 1
     run = [index]
-    k = index + step
-    while 0 <= k < len(words) and _joined(text, words, k - step, k):
-        beyond = k + step
-        if word(k)[0].isupper():
-            run.append(k)
-        elif (
-            word(k).lower() in _PARTICLES
-            and 0 <= beyond < len(words)
-            and word(beyond)[0].isupper()
-            and _joined(text, words, k, beyond)
-        ):
-            run += [k, beyond]
-        else:
-            break
+    while True:
+        # Lower-case particles ("de la", "bin") belong to the name only between two names.
         k = run[-1] + step
+        particles = []
+        while _fits(words, k) and word(k) in _PARTICLES and _joined(text, words, k - step, k):
+            particles.append(k)
+            k += step
+        if not (_fits(words, k) and word(k)[0].isupper() and _joined(text, words, k - step, k)):
+            break
+        run += [*particles, k]
     run.sort()
     while run and word(run[0]).lower() in _FUNCTION_WORDS:
         run.pop(0)
@@ -355,6 +353,10 @@ def _name(text: str, words: list[tuple[int, int]], index: int, backwards: bool) 
         return None
     names = [i for i in run if word(i).lower() not in _PARTICLES]
     return TextRange.of(text, words[names[-_MAX_NAME_WORDS:][0]][0], words[run[-1]][1])
+
+
+def _fits(words: list[tuple[int, int]], index: int) -> bool:
+    return 0 <= index < len(words)
 
 
 def _joined(text: str, words: list[tuple[int, int]], one: int, other: int) -> bool:
