@@ -112,10 +112,10 @@ class SuggestionRow(Base):
 
     __tablename__ = "suggestions"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
     article_id: Mapped[int] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
     source: Mapped[str] = mapped_column(String(255))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -19,8 +19,8 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "suggestions",
-        sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("source", sa.String(length=255), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -30,10 +30,8 @@ def upgrade() -> None:
             name=op.f("fk_suggestions_article_id_articles"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_suggestions")),
+        sa.PrimaryKeyConstraint("article_id", "id", name=op.f("pk_suggestions")),
     )
-    with op.batch_alter_table("suggestions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_suggestions_article_id"), ["article_id"], unique=False)
 
     op.create_table(
         "rejections",
@@ -58,7 +56,4 @@ def downgrade() -> None:
         batch_op.drop_column("origin")
 
     op.drop_table("rejections")
-    with op.batch_alter_table("suggestions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_suggestions_article_id"))
-
     op.drop_table("suggestions")
