@@ -206,6 +206,10 @@ def test_quote_suggestions_accept_reject_accept_all_with_undo(
     window.editor.select_suggestion(first.id)
     press(qtbot, window, Qt.Key.Key_X)
     assert first not in document.open_suggestions()
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)  # a rejection is undoable too
+    assert first in document.open_suggestions()
+    press(qtbot, window, Qt.Key.Key_Z, CTRL_SHIFT)
+    assert first not in document.open_suggestions()
     # Accept all the rest.
     press(qtbot, window, Qt.Key.Key_A, CTRL_SHIFT)
     labels = sorted(s.label for s in document.spans if s.label in ("QUOTE", "CUE"))
