@@ -6,23 +6,26 @@ Run: .venv/bin/python benchmarks/open_article.py [--runs N]
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gc
+import io
+import pstats
 import statistics
-import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from workload import (
     USER,
+    Recorder,
     Workload,
     build_database,
     isolate_settings,
     make_workload,
     median_ms,
     offscreen,
+    release_signals,
     show_and_wait,
     table,
     temp_dir,
@@ -39,6 +42,7 @@ from annotator.gui import create_main_window  # noqa: E402
 from annotator.gui.article_list import ArticleListPanel  # noqa: E402
 from annotator.gui.article_view import ArticleView  # noqa: E402
 from annotator.gui.document import ArticleDocument  # noqa: E402
+from annotator.gui.editor import Editor  # noqa: E402
 from annotator.gui.main_window import MainWindow  # noqa: E402
 from annotator.gui.span_table import SpanTableModel  # noqa: E402
 from annotator.storage.store import Store  # noqa: E402
@@ -54,13 +58,19 @@ SMALL = "small"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=9, help="timed runs per case (default 9)")
+    parser.add_argument(
+        "--profile", action="store_true", help="also print a cProfile of one open of each case"
+    )
     args = parser.parse_args()
     runs = max(args.runs, 1)
 
     with temp_dir("annotator-bench-open-") as folder:
         tmp = Path(folder)
         workloads = [make_workload(SMALL, 3_000, 20, seed=1)]
-        workloads += [make_workload(name, chars, spans, seed=10 + i) for i, (name, chars, spans, _) in enumerate(CASES)]
+        workloads += [
+            make_workload(name, chars, spans, seed=10 + i)
+            for i, (name, chars, spans, _) in enumerate(CASES)
+        ]
         ids = build_database(tmp / "bench.db", workloads)
         app = QApplication.instance() or QApplication([])
         isolate_settings(tmp / "settings")
@@ -73,8 +83,11 @@ def main() -> None:
 
         results = []
         breakdowns = {}
+        suggestions: dict[str, int | None] = {}
         for name, _chars, _spans, limit in CASES:
             workload = next(w for w in workloads if w.external_id == name)
+            time_bare(bare, workload.text)  # warm-up, untimed
+            time_open(window, ids[SMALL], ids[name])
             bare_times, app_times = [], []
             for _ in range(runs):  # alternate, so drift affects both sides alike
                 bare_times.append(time_bare(bare, workload.text))
@@ -83,11 +96,23 @@ def main() -> None:
             bare_ms, app_ms = median_ms(bare_times), median_ms(app_times)
             ratio = app_ms / bare_ms
             results.append(
-                (name, len(workload.text), len(workload.spans), bare_ms, app_ms, ratio,
-                 f"<= {limit:.1f}x", verdict(ratio <= limit))
+                (
+                    name,
+                    len(workload.text),
+                    len(workload.spans),
+                    bare_ms,
+                    app_ms,
+                    ratio,
+                    f"<= {limit:.1f}x",
+                    verdict(ratio <= limit),
+                )
             )
         for name, *_ in CASES:  # instrumented runs last: they patch the code they time
             breakdowns[name] = breakdown(window, ids[SMALL], ids[name], runs)
+            suggestions[name] = suggestion_count(window)
+        profiles = {}
+        if args.profile:
+            profiles = {name: profile_open(window, ids[SMALL], ids[name]) for name, *_ in CASES}
         window.close()
         bare.close()
         app.processEvents()
@@ -103,6 +128,25 @@ def main() -> None:
     for name, rows in breakdowns.items():
         print(f"\nBreakdown, {name} (median of {runs} instrumented runs)\n")
         print(table(("step", "ms", "share"), rows))
+        print('("of which" rows may overlap, e.g. loading suggestions rehighlights the text)')
+        if suggestions[name] is not None:
+            print(f"(suggestions on offer after the open: {suggestions[name]})")
+    for name, profile in profiles.items():
+        print(f"\ncProfile, one open of {name}:\n{profile}")
+
+
+def profile_open(window: MainWindow, small_id: int, article_id: int) -> str:
+    """cProfile of one open (+ processEvents + repaint), top functions by own time."""
+    switch_away(window, small_id)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    window.editor.open_article(article_id)  # type: ignore[union-attr]
+    QApplication.processEvents()
+    window.article_view.viewport().repaint()
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(20)
+    return out.getvalue()
 
 
 def time_bare(view: QPlainTextEdit, text: str) -> float:
@@ -125,10 +169,11 @@ def switch_away(window: MainWindow, small_id: int) -> None:
     assert editor is not None
     editor.open_article(small_id)
     for article_id in [a for a in editor._stacks if a != small_id]:
-        _document, stack = editor._stacks.pop(article_id)
+        document, stack = editor._stacks.pop(article_id)
         editor.undo_group.removeStack(stack)
         stack.setParent(None)
         stack.deleteLater()
+        release_signals(document)
     QApplication.processEvents()
     gc.collect()
 
@@ -161,45 +206,6 @@ def check_highlighted(window: MainWindow, workload: Workload) -> None:
 # ------------------------------------------------------------------------------- breakdown
 
 
-class Recorder:
-    """Accumulates wall time spent in selected functions, by name."""
-
-    def __init__(self) -> None:
-        self.totals: dict[str, float] = defaultdict(float)
-        self.calls: dict[str, int] = defaultdict(int)
-        self._undo: list[tuple[Any, str, Any]] = []
-
-    def wrap(self, owner: Any, attribute: str, key: str) -> None:
-        """Time ``owner.attribute``; ``owner`` is a class, or an instance for a Qt virtual
-        (the binding caches which Python override a C++ virtual calls, per object)."""
-        original = owner.__dict__[attribute] if isinstance(owner, type) else None
-        bound = getattr(owner, attribute)
-        totals, calls = self.totals, self.calls
-
-        def timed_call(*args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
-            try:
-                return (original or bound)(*args, **kwargs)
-            finally:
-                totals[key] += time.perf_counter() - start
-                calls[key] += 1
-
-        setattr(owner, attribute, timed_call)
-        self._undo.append((owner, attribute, original))
-
-    def restore(self) -> None:
-        for owner, attribute, original in reversed(self._undo):
-            if original is None:
-                delattr(owner, attribute)
-            else:
-                setattr(owner, attribute, original)
-        self._undo.clear()
-
-    def reset(self) -> None:
-        self.totals.clear()
-        self.calls.clear()
-
-
 @contextmanager
 def instrumented(window: MainWindow) -> Iterator[Recorder]:
     recorder = Recorder()
@@ -208,16 +214,38 @@ def instrumented(window: MainWindow) -> Iterator[Recorder]:
     recorder.wrap(OffsetMap, "__init__", "offsets")
     recorder.wrap(ArticleDocument, "__init__", "document")
     recorder.wrap(SpanTableModel, "set_document", "table")
-    recorder.wrap(ArticleView, "show_text", "show_text")
+    for name in ("show_article", "show_text"):  # the view's "display this article" method
+        recorder.wrap(ArticleView, name, "show")
     recorder.wrap(window.article_view.highlighter, "highlightBlock", "highlight")
     recorder.wrap(ArticleListPanel, "select_article", "list")
+    recorder.wrap(Editor, "_load_suggestions", "suggestions")
+    recorder.wrap(window.span_model, "data", "table_data")
     try:
         yield recorder
     finally:
         recorder.restore()
 
 
+OPEN_STEPS = (  # label, key, key of a nested step to subtract
+    ("DB: get_article (text)", "db_article", None),
+    ("DB: annotations (spans)", "db_spans", None),
+    ("OffsetMap build", "offsets", None),
+    ("ArticleDocument rest (sort, SpanIndex)", "document", "offsets"),
+    ("span table reset", "table", None),
+    ("setPlainText (Qt, excl. highlight)", "show", "highlight"),
+    ("highlightBlock (Python)", "highlight", None),
+    ("article list select", "list", None),
+)
+EVENT_STEPS = (
+    ("suggestions (Editor._load_suggestions)", "suggestions"),
+    ("highlightBlock (Python)", "highlight"),
+    ("span table data() (Python)", "table_data"),
+)
+
+
 def breakdown(window: MainWindow, small_id: int, article_id: int, runs: int) -> list[tuple]:
+    """Where one open spends its time: open_article's parts, then what the first event-loop
+    turn runs ("of which" rows may overlap), then the paint."""
     editor = window.editor
     assert editor is not None
     samples: dict[str, list[float]] = defaultdict(list)
@@ -225,33 +253,36 @@ def breakdown(window: MainWindow, small_id: int, article_id: int, runs: int) -> 
         for _ in range(runs):
             switch_away(window, small_id)
             recorder.reset()
-            steps: dict[str, Callable[[], object]] = {
-                "open_article": lambda: editor.open_article(article_id),
-                "processEvents": QApplication.processEvents,
-                "repaint": window.article_view.viewport().repaint,
-            }
-            measured = {step: timed(action) for step, action in steps.items()}
-            totals = recorder.totals
+            opening = timed(lambda: editor.open_article(article_id))
+            after_open = recorder.snapshot()
+            events = timed(QApplication.processEvents)
+            after_events = recorder.snapshot()
+            paint = timed(window.article_view.viewport().repaint)
             assert recorder.calls["highlight"] > 0, "highlightBlock was not instrumented"
-            parts = {
-                "DB: get_article (text)": totals["db_article"],
-                "DB: annotations (spans)": totals["db_spans"],
-                "OffsetMap build": totals["offsets"],
-                "ArticleDocument sort + SpanIndex": totals["document"] - totals["offsets"],
-                "span table reset": totals["table"],
-                "setPlainText (Qt, excl. highlight)": totals["show_text"] - totals["highlight"],
-                "highlightBlock (Python)": totals["highlight"],
-                "article list select": totals["list"],
-            }
-            parts["open_article, rest"] = measured["open_article"] - sum(parts.values())
-            parts["processEvents (layout, other widgets)"] = measured["processEvents"]
-            parts["paint (viewport repaint)"] = measured["repaint"]
+            parts: dict[str, float] = {}
+            for label, key, nested in OPEN_STEPS:
+                if key in recorder.wrapped:
+                    parts[label] = after_open.get(key, 0.0) - after_open.get(nested or "", 0.0)
+            parts["open_article, rest"] = opening - sum(parts.values())
+            parts["processEvents (first event-loop turn)"] = events
+            for label, key in EVENT_STEPS:
+                if key in recorder.wrapped:
+                    spent = after_events.get(key, 0.0) - after_open.get(key, 0.0)
+                    parts[f"  of which {label}"] = spent
+            parts["paint (viewport repaint)"] = paint
+            parts["total"] = opening + events + paint
             for step, value in parts.items():
                 samples[step].append(value)
-            samples["total"].append(sum(measured.values()))
     medians = {step: statistics.median(values) * 1000 for step, values in samples.items()}
     total = medians["total"]
     return [(step, ms, f"{100 * ms / total:.0f}%") for step, ms in medians.items()]
+
+
+def suggestion_count(window: MainWindow) -> int | None:
+    """How many suggestions the open article offers (None if the editor has none)."""
+    document = window.editor.document if window.editor else None
+    offered = getattr(document, "open_suggestions", None)
+    return len(offered()) if callable(offered) else None
 
 
 if __name__ == "__main__":
