@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from annotator.core.models import AnnotatedArticle, ArticleIn, Relation, Span
+from annotator.core.exchange import ImportedDocument
+from annotator.core.models import AnnotatedArticle
 from annotator.core.schema import LabelSchema
 from annotator.core.units import Unit
 
@@ -34,17 +35,6 @@ class ImportOptions:
     annotator: str | None = None  # used when the file names none
     skip_invalid: bool = False
     limits: Limits = field(default_factory=Limits)
-
-
-@dataclass
-class ImportedDocument:
-    """One article with one annotator's annotations, as read from a file."""
-
-    article: ArticleIn
-    annotator: str | None
-    spans: list[Span]
-    relations: list[Relation]
-    where: str  # "file:line" or "file: task 12", for messages
 
 
 class InvalidAnnotation(Exception):
