@@ -9,7 +9,7 @@ import getpass
 import os
 import sys
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from annotator import __version__
@@ -76,4 +76,6 @@ def run_app(db_url: str | None, user: str | None, schema_path: str | None) -> in
         window.attach(workspace)
 
     QTimer.singleShot(0, finish)
-    return app.exec()
+    status = app.exec()
+    QThreadPool.globalInstance().waitForDone()
+    return status

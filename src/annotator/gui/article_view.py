@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QResizeEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
-from annotator.gui.highlighter import SpanHighlighter, tint
+from annotator.gui.highlighter import SpanFormatter, tint
 
 if TYPE_CHECKING:
     from annotator.core.offsets import OffsetMap
@@ -46,7 +46,7 @@ class ArticleView(QPlainTextEdit):
         font.setPointSizeF(max(font.pointSizeF(), 11.0) + 1)
         self.setFont(font)
         self.document().setDocumentMargin(12)
-        self.highlighter = SpanHighlighter(self.document())
+        self.highlighter = SpanFormatter(self)
         self._offsets: OffsetMap | None = None
         self._colors: dict[str, str] = {}
 
@@ -60,6 +60,7 @@ class ArticleView(QPlainTextEdit):
         self.highlighter.set_article(document)
         self._offsets = document.offsets
         self.setPlainText(document.text)
+        self.highlighter.format_visible()
 
     def selection(self) -> tuple[int, int] | None:
         """The selected range in code points, or None when nothing is selected."""
@@ -135,6 +136,10 @@ class ArticleView(QPlainTextEdit):
             self.setTextCursor(cursor)
             self.ensureCursorVisible()
             self.setTextCursor(keep)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.highlighter.format_visible()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         super().mouseReleaseEvent(event)

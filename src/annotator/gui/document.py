@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from annotator.core.attribution import derived_claimants
+from annotator.core.attribution import Attribution
 from annotator.core.models import Annotations, Article, Relation, Span, Status, Suggestion
 from annotator.core.offsets import OffsetMap
 from annotator.core.schema import LabelSchema
@@ -35,6 +35,41 @@ class SuggestionPart:
     end: int
     label: str
     suggestion_id: str
+
+
+class SuggestionSet:
+    """The suggestions on offer for one article, indexed for drawing and hit-testing.
+
+    Plain Python, so it can be built off the GUI thread.
+    """
+
+    def __init__(self, suggestions: Iterable[Suggestion] = ()) -> None:
+        self.by_id: dict[str, Suggestion] = {}
+        self.by_main: dict[tuple[int, int, str], list[Suggestion]] = {}
+        self.index: SpanIndex[SuggestionPart] = SpanIndex()
+        self.add(suggestions)
+
+    def add(self, suggestions: Iterable[Suggestion]) -> list[Suggestion]:
+        """Add the suggestions not already here; returns those added."""
+        added = []
+        for suggestion in suggestions:
+            if suggestion.id in self.by_id:
+                continue
+            self.by_id[suggestion.id] = suggestion
+            main = suggestion.main
+            self.by_main.setdefault((main.start, main.end, main.label), []).append(suggestion)
+            for part in suggestion.spans:
+                self.index.add(
+                    SuggestionPart(
+                        f"{suggestion.id}/{part.role}",
+                        part.start,
+                        part.end,
+                        part.label,
+                        suggestion.id,
+                    )
+                )
+            added.append(suggestion)
+        return added
 
 
 @dataclass(frozen=True)
@@ -78,13 +113,14 @@ class ArticleDocument(QObject):
         self._spans: list[Span] = sorted(annotations.spans, key=_order)
         self._by_id = {span.id: span for span in self._spans}
         self._keys = Counter((s.start, s.end, s.label) for s in self._spans)
-        self._relations = {relation.id: relation for relation in annotations.relations}
-        self._derived: list[Relation] | None = None
+        self._relations: dict[str, Relation] = {}
+        self._relations_of: dict[str, dict[str, Relation]] = {}
+        for relation in annotations.relations:
+            self._remember(relation)
+        self._attribution = Attribution(schema)
         self.index: SpanIndex[Span] = SpanIndex(self._spans)
-        self._suggestions: dict[str, Suggestion] = {}
-        self._by_main: dict[tuple[int, int, str], list[Suggestion]] = {}
+        self._offered = SuggestionSet()
         self._rejected: set[str] = set()
-        self.suggestion_index: SpanIndex[SuggestionPart] = SpanIndex()
 
     @classmethod
     def load(
@@ -127,15 +163,21 @@ class ArticleDocument(QObject):
     def relation(self, relation_id: str) -> Relation | None:
         return self._relations.get(relation_id)
 
-    def derived_relations(self) -> list[Relation]:
-        if self._derived is None:
-            self._derived = derived_claimants(self._spans, self._relations.values(), self.schema)
-        return self._derived
+    def relations_of(self, span_id: str) -> list[Relation]:
+        """Stored relations in which the span is head or child."""
+        return list(self._relations_of.get(span_id, {}).values())
 
     def links(self, span_id: str) -> list[Link]:
         """Relations of a span (stored and derived), outgoing first, in text order."""
+        span = self._by_id.get(span_id)
+        if span is None:
+            return []
+        derived = self._attribution.claimants(span, self.index, self.relations_of)
+        derived += self._attribution.claims_attributed_to(
+            span_id, self.span, self.index, self.relations_of
+        )
         links = []
-        for relation in [*self._relations.values(), *self.derived_relations()]:
+        for relation in [*self.relations_of(span_id), *derived]:
             if relation.head == span_id and (other := self._by_id.get(relation.child)):
                 links.append(Link(relation, other, outgoing=True))
             elif relation.child == span_id and (other := self._by_id.get(relation.head)):
@@ -144,42 +186,28 @@ class ArticleDocument(QObject):
 
     def has_relation(self, head: str, child: str, label: str) -> bool:
         return any(
-            (r.head, r.child, r.label) == (head, child, label) for r in self._relations.values()
+            (r.head, r.child, r.label) == (head, child, label) for r in self.relations_of(head)
         )
 
     # ----------------------------------------------------------- suggestions
 
-    def set_suggestions(self, suggestions: Iterable[Suggestion], rejected: set[str]) -> None:
+    def set_suggestions(self, offered: SuggestionSet, rejected: set[str]) -> None:
         """Replace the suggestions on offer (computed or imported) and the rejected ids."""
-        self._suggestions = {}
+        self._offered = offered
         self._rejected = set(rejected)
-        self._by_main = {}
-        self.suggestion_index = SpanIndex()
-        self.add_suggestions(suggestions)
+        self.suggestionsChanged.emit(list(offered.by_id.values()))
 
     def add_suggestions(self, suggestions: Iterable[Suggestion]) -> None:
-        added = []
-        for suggestion in suggestions:
-            if suggestion.id in self._suggestions:
-                continue
-            self._suggestions[suggestion.id] = suggestion
-            main = suggestion.main
-            self._by_main.setdefault((main.start, main.end, main.label), []).append(suggestion)
-            for part in suggestion.spans:
-                self.suggestion_index.add(
-                    SuggestionPart(
-                        f"{suggestion.id}/{part.role}",
-                        part.start,
-                        part.end,
-                        part.label,
-                        suggestion.id,
-                    )
-                )
-            added.append(suggestion)
-        self.suggestionsChanged.emit(added)
+        added = self._offered.add(suggestions)
+        if added:
+            self.suggestionsChanged.emit(added)
+
+    @property
+    def suggestion_index(self) -> SpanIndex[SuggestionPart]:
+        return self._offered.index
 
     def suggestion(self, suggestion_id: str) -> Suggestion | None:
-        return self._suggestions.get(suggestion_id)
+        return self._offered.by_id.get(suggestion_id)
 
     def is_open(self, suggestion: Suggestion) -> bool:
         """Still on offer: neither rejected nor already annotated (its main span exists)."""
@@ -190,14 +218,14 @@ class ArticleDocument(QObject):
         )
 
     def open_suggestions(self) -> list[Suggestion]:
-        found = [s for s in self._suggestions.values() if self.is_open(s)]
+        found = [s for s in self._offered.by_id.values() if self.is_open(s)]
         return sorted(found, key=lambda s: (s.main.start, s.main.end, s.id))
 
     def open_parts_at(self, position: int) -> list[SuggestionPart]:
         return [
             part
             for part in self.suggestion_index.at(position)
-            if self.is_open(self._suggestions[part.suggestion_id])
+            if self.is_open(self._offered.by_id[part.suggestion_id])
         ]
 
     # -------------------------------------------------------------- mutations
@@ -207,7 +235,7 @@ class ArticleDocument(QObject):
         stored = self._store.add_span(self.article.id, self.annotator, span, relations)
         self._insert(stored)
         for relation in relations:
-            self._relations[relation.id] = relation
+            self._remember(relation)
         if relations:
             self._relations_changed(relations)
         if self.status == Status.TODO:
@@ -222,9 +250,8 @@ class ArticleDocument(QObject):
         del self._by_id[span_id]
         self._keys[(span.start, span.end, span.label)] -= 1
         self.index.remove(span)
-        self._derived = None
         for relation in relations:
-            self._relations.pop(relation.id, None)
+            self._forget(relation.id)
         self.spanRemoved.emit(row, span)
         self._relations_changed(relations)
         self._announce_suggestions(span)
@@ -242,7 +269,6 @@ class ArticleDocument(QObject):
         self._keys[(new.start, new.end, new.label)] += 1
         self.index.remove(old)
         self.index.add(new)
-        self._derived = None
         self.spanChanged.emit(row, old, new)
         if old.label != new.label:
             self._announce_suggestions(old)
@@ -251,13 +277,13 @@ class ArticleDocument(QObject):
 
     def add_relation(self, relation: Relation) -> Relation:
         self._store.add_relation(self.article.id, self.annotator, relation)
-        self._relations[relation.id] = relation
+        self._remember(relation)
         self._relations_changed([relation])
         return relation
 
     def remove_relation(self, relation_id: str) -> Relation:
         relation = self._store.delete_relation(relation_id)
-        del self._relations[relation_id]
+        self._forget(relation_id)
         self._relations_changed([relation])
         return relation
 
@@ -271,7 +297,7 @@ class ArticleDocument(QObject):
             self._rejected.add(suggestion_id)
         else:
             self._rejected.discard(suggestion_id)
-        self.suggestionsChanged.emit([self._suggestions[suggestion_id]])
+        self.suggestionsChanged.emit([self._offered.by_id[suggestion_id]])
 
     def _set_status_locally(self, status: Status) -> None:
         self.status = status
@@ -284,17 +310,31 @@ class ArticleDocument(QObject):
         self._by_id[span.id] = span
         self._keys[(span.start, span.end, span.label)] += 1
         self.index.add(span)
-        self._derived = None
         self.spanAdded.emit(row, span)
         self._announce_suggestions(span)
 
+    def _remember(self, relation: Relation) -> None:
+        self._relations[relation.id] = relation
+        for end in (relation.head, relation.child):
+            self._relations_of.setdefault(end, {})[relation.id] = relation
+
+    def _forget(self, relation_id: str) -> None:
+        relation = self._relations.pop(relation_id, None)
+        if relation is None:
+            return
+        for end in (relation.head, relation.child):
+            linked = self._relations_of.get(end)
+            if linked is not None:
+                linked.pop(relation_id, None)
+                if not linked:
+                    del self._relations_of[end]
+
     def _relations_changed(self, relations: Iterable[Relation]) -> None:
-        self._derived = None
         touched = {end for r in relations for end in (r.head, r.child)}
         if touched:
             self.relationsChanged.emit(touched)
 
     def _announce_suggestions(self, span: Span) -> None:
-        affected = self._by_main.get((span.start, span.end, span.label))
+        affected = self._offered.by_main.get((span.start, span.end, span.label))
         if affected:
             self.suggestionsChanged.emit(list(affected))

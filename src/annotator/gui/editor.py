@@ -19,6 +19,7 @@ from annotator.core.suggestions import gazetteer_suggestions, quote_suggestions
 from annotator.gui.article_list import ArticleListPanel
 from annotator.gui.article_view import ArticleView
 from annotator.gui.attribute_panel import AttributePanel
+from annotator.gui.background import run_in_background
 from annotator.gui.commands import (
     AcceptSuggestionsCommand,
     AddRelationCommand,
@@ -29,11 +30,12 @@ from annotator.gui.commands import (
     SetStatusCommand,
     UpdateSpanCommand,
 )
-from annotator.gui.document import ArticleDocument, SuggestionPart
+from annotator.gui.document import ArticleDocument, SuggestionPart, SuggestionSet
 from annotator.gui.span_table import SpanTableModel, SpanTableView
 from annotator.gui.workspace import Workspace
 from annotator.storage.store import DatabaseError, StoreError
 
+KEPT_ARTICLES = 20  # articles whose undo history stays available
 _FULL_REHIGHLIGHT = 300  # above this many changed suggestions, rehighlight everything
 
 
@@ -99,10 +101,11 @@ class Editor(QObject):
                     self.workspace.store, self.schema, article_id, self.workspace.user
                 )
                 stack = QUndoStack(self.undo_group)
-                self._stacks[article_id] = (document, stack)
                 self._connect(document)
             else:
-                document, stack = self._stacks[article_id]
+                document, stack = self._stacks.pop(article_id)
+            self._stacks[article_id] = (document, stack)  # most recently used last
+            self._forget_old_articles()
         except (DatabaseError, StoreError) as error:
             self.failed.emit(str(error))
             return
@@ -120,31 +123,53 @@ class Editor(QObject):
             QTimer.singleShot(0, lambda: self._load_suggestions(document))
 
     def _connect(self, document: ArticleDocument) -> None:
-        document.spanAdded.connect(lambda _r, s: self._span_added(document, s))
-        document.spanRemoved.connect(lambda _r, s: self._span_removed(document, s))
-        document.spanChanged.connect(lambda _r, o, n: self._span_changed(document, o, n))
-        document.relationsChanged.connect(lambda _ids: self._relations_changed(document))
-        document.statusChanged.connect(lambda _s: self._status_changed(document))
-        document.suggestionsChanged.connect(lambda s: self._suggestions_changed(document, s))
+        # Bound methods, not lambdas holding the document: a closure over the document kept
+        # alive by the document's own signal would never be freed.
+        document.spanAdded.connect(self._span_added)
+        document.spanRemoved.connect(self._span_removed)
+        document.spanChanged.connect(self._span_changed)
+        document.relationsChanged.connect(self._relations_changed)
+        document.statusChanged.connect(self._status_changed)
+        document.suggestionsChanged.connect(self._suggestions_changed)
+
+    def _source(self) -> ArticleDocument:
+        document = self.sender()
+        assert isinstance(document, ArticleDocument)
+        return document
+
+    def _forget_old_articles(self) -> None:
+        """Keep the documents and undo histories of the last few articles only."""
+        while len(self._stacks) > KEPT_ARTICLES:
+            oldest = next(iter(self._stacks))
+            document, stack = self._stacks.pop(oldest)
+            self.undo_group.removeStack(stack)
+            stack.deleteLater()
+            document.deleteLater()
 
     def _load_suggestions(self, document: ArticleDocument) -> None:
-        store, article = self.workspace.store, document.article
-        try:
-            imported = store.suggestions(article.id)
-            rejected = store.rejected(article.id, document.annotator)
-            known = store.labelled_strings(self._entity_labels)
-        except (DatabaseError, StoreError) as error:
-            self.failed.emit(f"Suggestions unavailable: {error}")
-            return
+        """Find suggestions on a pool thread; the article stays responsive meanwhile."""
+        store, schema, article = self.workspace.store, self.schema, document.article
+        annotator, labels = document.annotator, self._entity_labels
         taken = [(span.start, span.end) for span in document.spans]
-        document.set_suggestions(
-            [
-                *imported,
-                *quote_suggestions(document.text, self.schema, known, article.language),
-                *gazetteer_suggestions(document.text, known, taken),
-            ],
-            rejected,
+
+        def find() -> tuple[SuggestionSet, set[str]]:
+            known = store.labelled_strings(labels)
+            offered = SuggestionSet(store.suggestions(article.id))
+            offered.add(quote_suggestions(article.text, schema, known, article.language))
+            offered.add(gazetteer_suggestions(article.text, known, taken))
+            return offered, store.rejected(article.id, annotator)
+
+        run_in_background(
+            find,
+            lambda found: self._suggestions_found(document, *found),
+            lambda error: self.failed.emit(f"Suggestions unavailable: {error}"),
         )
+
+    def _suggestions_found(
+        self, document: ArticleDocument, offered: SuggestionSet, rejected: set[str]
+    ) -> None:
+        if any(document is kept for kept, _stack in self._stacks.values()):
+            document.set_suggestions(offered, rejected)
 
     def open_next(self) -> None:
         """Open the next article (in list order, wrapping) that is neither done nor skipped."""
@@ -254,8 +279,10 @@ class Editor(QObject):
         if self.document is None:
             return
         article_id = self.document.article.id
-        _document, stack = self._stacks.pop(article_id)
-        stack.setParent(None)
+        document, stack = self._stacks.pop(article_id)
+        self.undo_group.removeStack(stack)
+        stack.deleteLater()
+        document.deleteLater()
         self.document = None
         self.open_article(article_id)
 
@@ -540,10 +567,12 @@ class Editor(QObject):
 
     # ------------------------------------------------------ document signals
 
-    def _span_added(self, document: ArticleDocument, span: Span) -> None:
+    def _span_added(self, _row: int, span: Span) -> None:
+        document = self._source()
         self._after_change(document, span.start, span.end)
         if document is self.document and span.origin == "manual":
-            self._offer_mentions(document, span)
+            # After the repaint: tagging must feel instant.
+            QTimer.singleShot(0, lambda: self._offer_mentions(document, span))
 
     def _offer_mentions(self, document: ArticleDocument, span: Span) -> None:
         """A newly labelled entity string is suggested at its other places in the article."""
@@ -555,7 +584,8 @@ class Editor(QObject):
         if fresh:
             document.add_suggestions(fresh)
 
-    def _span_removed(self, document: ArticleDocument, span: Span) -> None:
+    def _span_removed(self, _row: int, span: Span) -> None:
+        document = self._source()
         if span.id in (self._selected, self._candidate) or (
             self._link is not None and self._link[1] == span.id
         ):
@@ -564,19 +594,20 @@ class Editor(QObject):
             self._link = self._candidate = None
         self._after_change(document, span.start, span.end)
 
-    def _span_changed(self, document: ArticleDocument, old: Span, new: Span) -> None:
+    def _span_changed(self, _row: int, old: Span, new: Span) -> None:
+        document = self._source()
         self._after_change(document, min(old.start, new.start), max(old.end, new.end))
 
-    def _relations_changed(self, document: ArticleDocument) -> None:
-        if document is self.document:
+    def _relations_changed(self, _span_ids: object) -> None:
+        if self._source() is self.document:
             self._refresh_selection()
 
-    def _suggestions_changed(self, document: ArticleDocument, changed: list[Suggestion]) -> None:
-        if document is not self.document:
+    def _suggestions_changed(self, changed: list[Suggestion]) -> None:
+        if self._source() is not self.document:
             return
         highlighter = self._view.highlighter
         if len(changed) > _FULL_REHIGHLIGHT:
-            highlighter.rehighlight()
+            highlighter.rehighlight_all()
         else:
             for suggestion in changed:
                 for part in suggestion.spans:
@@ -593,7 +624,8 @@ class Editor(QObject):
             document.article.id, span_count=len(document.spans), status=document.status
         )
 
-    def _status_changed(self, document: ArticleDocument) -> None:
+    def _status_changed(self, _status: Status) -> None:
+        document = self._source()
         self._articles.model.update_article(document.article.id, status=document.status)
         self._emit_progress()
 

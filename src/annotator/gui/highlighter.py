@@ -1,9 +1,11 @@
-"""Span highlighting through a QSyntaxHighlighter fed by the document's span index.
+"""Span highlighting that costs only what is on screen.
 
-Each block is formatted from the spans that touch it; a change rehighlights only the blocks
-the changed span covers. The innermost span of a character gives its background; an
-enclosing span shows as an underline in its own colour, so nesting stays visible. Open
-suggestions, where no span is, show as a dashed underline and coloured text, no background.
+Formats are computed per text block from the document's span index and set on the block's
+layout (as a QSyntaxHighlighter would), but only for the blocks in and near the viewport:
+opening a 1M-character article formats a screenful, scrolling formats what comes into view,
+and a change reformats only the blocks it touches. The innermost span of a character gives
+its background; an enclosing span shows as an underline in its own colour, so nesting stays
+visible. Open suggestions, where no span is, show as a dashed underline and coloured text.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QColor, QSyntaxHighlighter, QTextCharFormat, QTextDocument
+from PySide6.QtGui import QColor, QTextBlock, QTextCharFormat, QTextLayout
+from PySide6.QtWidgets import QPlainTextEdit
 
 if TYPE_CHECKING:
     from annotator.gui.document import ArticleDocument
+
+MARGIN_BLOCKS = 40  # formatted beyond the last visible block, so scrolling finds them ready
 
 
 def tint(color: str, strength: float = 0.45) -> QColor:
@@ -27,13 +32,15 @@ def tint(color: str, strength: float = 0.45) -> QColor:
     )
 
 
-class SpanHighlighter(QSyntaxHighlighter):
-    def __init__(self, document: QTextDocument) -> None:
-        super().__init__(document)
+class SpanFormatter:
+    def __init__(self, view: QPlainTextEdit) -> None:
+        self._view = view
         self._document: ArticleDocument | None = None
+        self._formatted: set[int] = set()  # block numbers whose formats are current
         self._colors: dict[str, str] = {}
         self._formats: dict[tuple[str, str | None], QTextCharFormat] = {}
         self._suggestion_formats: dict[str, QTextCharFormat] = {}
+        view.verticalScrollBar().valueChanged.connect(self.format_visible)
 
     def set_colors(self, colors: dict[str, str]) -> None:
         self._colors = dict(colors)
@@ -41,23 +48,102 @@ class SpanHighlighter(QSyntaxHighlighter):
         self._suggestion_formats.clear()
 
     def set_article(self, document: ArticleDocument | None) -> None:
-        """Highlight this article's spans; call before its text is set, so each block is
-        formatted once."""
+        """Highlight this article (call before its text is set; nothing is formatted yet)."""
         self._document = document
+        self._formatted.clear()
+
+    def format_visible(self) -> None:
+        """Format the blocks on screen (and a margin below) that are not formatted yet."""
+        if self._document is None:
+            return
+        view = self._view
+        block = view.firstVisibleBlock()
+        height = view.viewport().height()
+        offset = view.contentOffset()
+        extra = MARGIN_BLOCKS
+        while block.isValid() and extra > 0:
+            if block.blockNumber() not in self._formatted:
+                self._format_block(block)
+            if view.blockBoundingGeometry(block).translated(offset).top() > height:
+                extra -= 1
+            block = block.next()
 
     def rehighlight_range(self, start: int, end: int) -> None:
         """Reformat the blocks that hold code points ``[start, end)``."""
         if self._document is None:
             return
         offsets = self._document.offsets
-        document = self.document()
-        block = document.findBlock(offsets.to_qt(start))
-        last = document.findBlock(offsets.to_qt(max(start, end - 1)))
+        text_document = self._view.document()
+        block = text_document.findBlock(offsets.to_qt(start))
+        last = text_document.findBlock(offsets.to_qt(max(start, end - 1)))
         while block.isValid():
-            self.rehighlightBlock(block)
+            if block.blockNumber() in self._formatted:
+                self._format_block(block)
             if block == last:
                 break
             block = block.next()
+
+    def rehighlight_all(self) -> None:
+        """Forget every block's formats; what is on screen is formatted again at once."""
+        text_document = self._view.document()
+        for number in self._formatted:
+            block = text_document.findBlockByNumber(number)
+            if block.isValid():
+                block.layout().clearFormats()
+        self._formatted.clear()
+        text_document.markContentsDirty(0, text_document.characterCount())
+        self.format_visible()
+
+    def _format_block(self, block: QTextBlock) -> None:
+        ranges = self._ranges(block)
+        layout = block.layout()
+        self._formatted.add(block.blockNumber())
+        if not ranges and not layout.formats():
+            return
+        layout.setFormats(ranges)
+        self._view.document().markContentsDirty(block.position(), block.length())
+
+    def _ranges(self, block: QTextBlock) -> list[QTextLayout.FormatRange]:
+        article = self._document
+        assert article is not None
+        if block.length() <= 1:
+            return []
+        offsets = article.offsets
+        block_qt = block.position()
+        block_start = offsets.from_qt(block_qt)
+        block_end = offsets.from_qt(block_qt + block.length() - 1, round_up=True)
+        spans = article.index.overlapping(block_start, block_end)
+        parts = [
+            part
+            for part in article.suggestion_index.overlapping(block_start, block_end)
+            if article.is_open(article.suggestion(part.suggestion_id))  # type: ignore[arg-type]
+        ]
+        if not spans and not parts:
+            return []
+        # One sweep over the places where some span or suggestion starts or ends.
+        cuts = sorted(
+            {block_start, block_end}
+            | {max(item.start, block_start) for item in (*spans, *parts)}
+            | {min(item.end, block_end) for item in (*spans, *parts)}
+        )
+        ranges = []
+        for left, right in itertools.pairwise(cuts):
+            covering = [s for s in spans if s.start <= left and s.end >= right]
+            if covering:
+                covering.sort(key=lambda s: s.end - s.start)
+                outer = covering[1].label if len(covering) > 1 else None
+                fmt = self._format(covering[0].label, outer)
+            else:
+                suggested = [p for p in parts if p.start <= left and p.end >= right]
+                if not suggested:
+                    continue
+                fmt = self._suggestion_format(min(suggested, key=lambda p: p.end - p.start).label)
+            format_range = QTextLayout.FormatRange()
+            format_range.start = offsets.to_qt(left) - block_qt
+            format_range.length = offsets.to_qt(right) - block_qt - format_range.start
+            format_range.format = fmt
+            ranges.append(format_range)
+        return ranges
 
     def _format(self, inner: str, outer: str | None) -> QTextCharFormat:
         key = (inner, outer)
@@ -83,38 +169,3 @@ class SpanHighlighter(QSyntaxHighlighter):
             fmt.setFontUnderline(True)
             self._suggestion_formats[label] = fmt
         return fmt
-
-    def highlightBlock(self, text: str) -> None:
-        article = self._document
-        if article is None or not text:
-            return
-        block = self.currentBlock()
-        block_qt = block.position()
-        offsets = article.offsets
-        block_start = offsets.from_qt(block_qt)
-        block_end = offsets.from_qt(block_qt + block.length() - 1, round_up=True)
-        spans = article.index.overlapping(block_start, block_end)
-        parts = [
-            part
-            for part in article.suggestion_index.overlapping(block_start, block_end)
-            if article.is_open(article.suggestion(part.suggestion_id))  # type: ignore[arg-type]
-        ]
-        if not spans and not parts:
-            return
-        cuts = {block_start, block_end}
-        for item in (*spans, *parts):
-            cuts.add(max(item.start, block_start))
-            cuts.add(min(item.end, block_end))
-        for left, right in itertools.pairwise(sorted(cuts)):
-            covering = [s for s in spans if s.start <= left and s.end >= right]
-            if covering:
-                covering.sort(key=lambda s: s.end - s.start)
-                outer = covering[1].label if len(covering) > 1 else None
-                fmt = self._format(covering[0].label, outer)
-            else:
-                suggested = [p for p in parts if p.start <= left and p.end >= right]
-                if not suggested:
-                    continue
-                fmt = self._suggestion_format(min(suggested, key=lambda p: p.end - p.start).label)
-            qt_left = offsets.to_qt(left) - block_qt
-            self.setFormat(qt_left, offsets.to_qt(right) - block_qt - qt_left, fmt)

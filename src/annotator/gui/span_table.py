@@ -143,5 +143,6 @@ class SpanTableView(QTableView):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(1, 170)
         header.setStretchLastSection(True)
+        header.setResizeContentsPrecision(0)  # size columns from the visible rows only
         for column in (0, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)

@@ -166,13 +166,16 @@ class Store:
             set_row = session.scalar(_set_query(article_id, annotator))
             if set_row is None:
                 return Annotations(article_id=article_id, annotator=annotator)
-            spans = session.scalars(
-                select(SpanRow)
+            # Plain column rows, not ORM entities: an article can hold tens of thousands of spans.
+            spans = session.execute(
+                select(*_SPAN_COLUMNS)
                 .where(SpanRow.set_id == set_row.id)
                 .order_by(SpanRow.start, SpanRow.end, SpanRow.id)
             )
-            relations = session.scalars(select(RelationRow).where(RelationRow.set_id == set_row.id))
-            return Annotations(
+            relations = session.execute(
+                select(*_RELATION_COLUMNS).where(RelationRow.set_id == set_row.id)
+            )
+            return Annotations.model_construct(
                 article_id=article_id,
                 annotator=annotator,
                 status=Status(set_row.status),
@@ -499,7 +502,28 @@ def _article(row: ArticleRow) -> Article:
     )
 
 
-def _span(row: SpanRow) -> Span:
+_SPAN_COLUMNS = (
+    SpanRow.id,
+    SpanRow.start,
+    SpanRow.end,
+    SpanRow.label,
+    SpanRow.text,
+    SpanRow.attrs,
+    SpanRow.origin,
+    SpanRow.created_at,
+    SpanRow.updated_at,
+)
+_RELATION_COLUMNS = (
+    RelationRow.id,
+    RelationRow.head_id,
+    RelationRow.child_id,
+    RelationRow.label,
+    RelationRow.origin,
+)
+
+
+def _span(row: Any) -> Span:
+    """A span from an ORM row or a row of ``_SPAN_COLUMNS`` (rows are trusted: no validation)."""
     return Span.model_construct(
         id=row.id,
         start=row.start,
@@ -518,8 +542,8 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
-def _relation(row: RelationRow) -> Relation:
-    return Relation(
+def _relation(row: Any) -> Relation:
+    return Relation.model_construct(
         id=row.id,
         head=row.head_id,
         child=row.child_id,

@@ -1,0 +1,49 @@
+"""Run pure-Python work off the GUI thread and hand the result back to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+
+class _Relay(QObject):
+    done = Signal(object)
+    failed = Signal(object)
+
+
+class _Task(QRunnable):
+    def __init__(self, work: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self._work = work
+        self._relay = relay
+
+    def run(self) -> None:
+        try:
+            result = self._work()
+        except Exception as error:  # handed to the GUI thread, which reports it
+            self._relay.failed.emit(error)
+        else:
+            self._relay.done.emit(result)
+
+
+_pending: set[_Relay] = set()
+
+
+def run_in_background(
+    work: Callable[[], Any],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[Exception], None],
+) -> None:
+    """Call ``work()`` on a pool thread; ``on_done`` or ``on_error`` then runs on this thread."""
+    relay = _Relay()
+    _pending.add(relay)
+
+    def finish(callback: Callable[[Any], None], value: Any) -> None:
+        _pending.discard(relay)
+        callback(value)
+
+    relay.done.connect(lambda result: finish(on_done, result))
+    relay.failed.connect(lambda error: finish(on_error, error))
+    QThreadPool.globalInstance().start(_Task(work, relay))
