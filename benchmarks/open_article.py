@@ -35,6 +35,7 @@ from workload import (
 
 offscreen()
 
+from PySide6.QtCore import QThreadPool  # noqa: E402
 from PySide6.QtWidgets import QApplication, QPlainTextEdit  # noqa: E402
 
 from annotator.core.offsets import OffsetMap  # noqa: E402
@@ -113,6 +114,7 @@ def main() -> None:
         profiles = {}
         if args.profile:
             profiles = {name: profile_open(window, ids[SMALL], ids[name]) for name, *_ in CASES}
+        QThreadPool.globalInstance().waitForDone()
         window.close()
         bare.close()
         app.processEvents()
@@ -167,6 +169,8 @@ def switch_away(window: MainWindow, small_id: int) -> None:
     the database again."""
     editor = window.editor
     assert editor is not None
+    QThreadPool.globalInstance().waitForDone()  # the previous open's suggestions are done
+    QApplication.processEvents()
     editor.open_article(small_id)
     for article_id in [a for a in editor._stacks if a != small_id]:
         document, stack = editor._stacks.pop(article_id)
@@ -216,7 +220,7 @@ def instrumented(window: MainWindow) -> Iterator[Recorder]:
     recorder.wrap(SpanTableModel, "set_document", "table")
     for name in ("show_article", "show_text"):  # the view's "display this article" method
         recorder.wrap(ArticleView, name, "show")
-    recorder.wrap(window.article_view.highlighter, "highlightBlock", "highlight")
+    recorder.wrap(window.article_view.highlighter, "_format_block", "highlight")
     recorder.wrap(ArticleListPanel, "select_article", "list")
     recorder.wrap(Editor, "_load_suggestions", "suggestions")
     recorder.wrap(window.span_model, "data", "table_data")
@@ -233,12 +237,12 @@ OPEN_STEPS = (  # label, key, key of a nested step to subtract
     ("ArticleDocument rest (sort, SpanIndex)", "document", "offsets"),
     ("span table reset", "table", None),
     ("setPlainText (Qt, excl. highlight)", "show", "highlight"),
-    ("highlightBlock (Python)", "highlight", None),
+    ("format visible blocks (Python)", "highlight", None),
     ("article list select", "list", None),
 )
 EVENT_STEPS = (
     ("suggestions (Editor._load_suggestions)", "suggestions"),
-    ("highlightBlock (Python)", "highlight"),
+    ("format blocks (Python)", "highlight"),
     ("span table data() (Python)", "table_data"),
 )
 
@@ -258,7 +262,7 @@ def breakdown(window: MainWindow, small_id: int, article_id: int, runs: int) -> 
             events = timed(QApplication.processEvents)
             after_events = recorder.snapshot()
             paint = timed(window.article_view.viewport().repaint)
-            assert recorder.calls["highlight"] > 0, "highlightBlock was not instrumented"
+            assert recorder.calls["highlight"] > 0, "block formatting was not instrumented"
             parts: dict[str, float] = {}
             for label, key, nested in OPEN_STEPS:
                 if key in recorder.wrapped:

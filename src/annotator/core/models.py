@@ -105,11 +105,50 @@ class Span(_Frozen):
         return self
 
     @classmethod
+    def trusted(
+        cls,
+        id: str,
+        start: int,
+        end: int,
+        label: str,
+        text: str,
+        attrs: dict[str, Any],
+        origin: Origin,
+        created_at: datetime | None = None,
+        updated_at: datetime | None = None,
+    ) -> Span:
+        """A span from data that was validated when it was stored, built without validation.
+
+        Opening an article builds tens of thousands of spans; this is several times faster
+        than ``model_construct`` and gives an equal object (a test checks it).
+        """
+        span = cls.__new__(cls)
+        fields = {
+            "id": id,
+            "start": start,
+            "end": end,
+            "label": label,
+            "text": text,
+            "attrs": attrs,
+            "origin": origin,
+            "created_at": created_at,
+            "updated_at": updated_at,
+        }
+        object.__setattr__(span, "__dict__", fields)
+        object.__setattr__(span, "__pydantic_fields_set__", _SPAN_FIELDS.copy())
+        object.__setattr__(span, "__pydantic_extra__", None)
+        object.__setattr__(span, "__pydantic_private__", None)
+        return span
+
+    @classmethod
     def of(cls, text: str, start: int, end: int, label: str, **extra: Any) -> Span:
         """Make a span over ``text[start:end]``, checking the range lies inside the text."""
         if not 0 <= start < end <= len(text):
             raise ValueError(f"span [{start}, {end}) is outside the text (length {len(text)})")
         return cls(start=start, end=end, label=label, text=text[start:end], **extra)
+
+
+_SPAN_FIELDS = set(Span.model_fields)
 
 
 class Relation(_Frozen):

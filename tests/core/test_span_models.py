@@ -1,0 +1,37 @@
+"""Domain models: validation of spans, and the fast constructor for stored spans."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from annotator.core.models import Origin, Span
+
+
+def test_span_of_checks_the_range_and_takes_its_text() -> None:
+    span = Span.of("Halo 😀 dunia", 7, 12, "LOC")
+    assert span.text == "dunia"
+    with pytest.raises(ValueError, match="outside the text"):
+        Span.of("Halo", 2, 9, "LOC")
+    with pytest.raises(ValidationError, match="greater than start"):
+        Span(start=3, end=3, label="LOC", text="")
+
+
+def test_trusted_span_equals_a_constructed_one_and_behaves_like_it() -> None:
+    values = {
+        "id": "s1",
+        "start": 2,
+        "end": 5,
+        "label": "PER",
+        "text": "abc",
+        "attrs": {"type": "direct"},
+        "origin": Origin.SUGGESTED,
+    }
+    trusted = Span.trusted(**values)
+    constructed = Span.model_construct(**values, created_at=None, updated_at=None)
+    assert trusted == constructed
+    assert trusted.model_dump() == constructed.model_dump()
+    assert trusted.model_copy(update={"label": "ORG"}).label == "ORG"
+    with pytest.raises(ValidationError):
+        trusted.label = "ORG"  # frozen like any span
+    assert hash(trusted.id) == hash("s1")
