@@ -237,3 +237,24 @@ def test_quote_suggestions_accept_reject_accept_all_with_undo(
     wait_for_suggestions_or_none = again.editor.document
     qtbot.waitUntil(lambda: wait_for_suggestions_or_none.suggestion(first.id) is not None)
     assert first not in again.editor.document.open_suggestions()  # the rejection persisted
+
+
+def test_a_new_entity_is_suggested_at_its_other_mentions(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    window = make_window()
+    document = window.editor.document
+    text = document.text
+    first = text.index("Bakhmut")
+    tag(qtbot, window, first, first + 7, Qt.Key.Key_L)
+    others = {i for i in range(len(text)) if text.startswith("Bakhmut", i)} - {first}
+
+    def offered() -> set[int]:
+        return {
+            s.main.start
+            for s in document.open_suggestions()
+            if s.source == "gazetteer" and s.main.label == "LOC"
+        }
+
+    qtbot.waitUntil(lambda: offered() == others)
+    assert len(others) == 6

@@ -45,7 +45,7 @@ from annotator.formats.articles import (
     _optional_string,
 )
 from annotator.formats.atomic import atomic_output
-from annotator.formats.base import ExportReport, ImportOptions, Limits
+from annotator.formats.base import ExportReport, ImportOptions
 from annotator.formats.native_jsonl import ExportError
 from annotator.formats.unit_detection import (
     RawDocument,
@@ -213,7 +213,7 @@ def _raw_documents(
                 )
             try:
                 record = _record(raw, offset)
-                yield _document(record, path, number, options, limits, skipped)
+                yield _document(record, path, number, options, skipped)
             except ValueError as error:
                 raise ImportFileError(path, str(error), number) from error
 
@@ -237,7 +237,6 @@ def _document(
     path: Path,
     number: int,
     options: ImportOptions,
-    limits: Limits,
     skipped: list[str] | None,
 ) -> RawDocument:
     """Raises ``ValueError`` for a line that is not a document; reports invalid annotations."""
@@ -247,10 +246,8 @@ def _document(
             raise ValueError('missing "text"')
         raise ValueError(f'"text" must be a string, got {_json_type(text)}')
     check_text(text)
-    if len(text) > limits.max_document_chars:
-        raise ValueError(
-            f"text too long ({len(text)} characters; the limit is {limits.max_document_chars})"
-        )
+    if len(text) > (limit := options.limits.max_document_chars):
+        raise ValueError(f"text too long ({len(text)} characters; the limit is {limit})")
     title = _optional_string(record, "title")
     article = ArticleIn(
         external_id=_article_id(record, path, number),

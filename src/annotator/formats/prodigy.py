@@ -9,6 +9,9 @@ locate the spans); ``answer``; ``_input_hash``, ``_task_hash``; ``_annotator_id`
 ``_session_id`` as ``<dataset>-<annotator>``; ``_view_id`` (``relations`` when the task has
 relations, ``spans_manual`` when spans overlap, else ``ner_manual``).
 
+Relations are the stored ones: the claimants the native export derives are left out, so that
+importing the file again does not turn them into annotations.
+
 Answers: ``done`` and ``in_progress`` are ``accept``; ``skipped`` and ``todo`` are ``ignore``, so
 that Prodigy never trains on an article nobody finished looking at. ``meta.status`` keeps the
 exact status. Offsets are code points, as in Prodigy (Python). Spans that do not fall on token
@@ -229,7 +232,9 @@ class ProdigyReader:
             raise _open_error(path, error) from error
         with stream:
             if size > limits.max_file_bytes:
-                raise ImportFileError(path, f"file too large (more than {limits.max_file_bytes} bytes)")
+                raise ImportFileError(
+                    path, f"file too large (more than {limits.max_file_bytes} bytes)"
+                )
             for number, offset, raw in _lines(path, stream):
                 if not raw.strip(b" \t\r"):
                     continue
@@ -271,7 +276,7 @@ class ProdigyReader:
         return ImportedDocument(
             article=_article(text, meta),
             annotator=self._annotator(task, meta) or options.annotator,
-            spans=[span for _, span in spans],
+            spans=spans,
             relations=self._relations(task, spans, where, options),
             status=_status(answer, _known_status(meta)),
             where=where,
@@ -279,11 +284,11 @@ class ProdigyReader:
 
     def _spans(
         self, task: dict[str, Any], text: str, where: str, options: ImportOptions
-    ) -> list[tuple[dict[str, Any], Span]]:
+    ) -> list[Span]:
         found = []
         for number, raw in enumerate(_list(task, "spans")):
             try:
-                found.append((raw, _span(raw, text)))
+                found.append(_span(raw, text))
             except ValueError as error:
                 self._invalid(f"{where}: span {number}: {error}", options)
         return found
@@ -291,7 +296,7 @@ class ProdigyReader:
     def _relations(
         self,
         task: dict[str, Any],
-        spans: list[tuple[dict[str, Any], Span]],
+        spans: list[Span],
         where: str,
         options: ImportOptions,
     ) -> list[Relation]:
@@ -318,8 +323,8 @@ class ProdigyReader:
         given = next((value for value in ids if isinstance(value, str) and value.strip()), None)
         if given is None:
             return named
-        if self.dataset and given.startswith(f"{self.dataset}-") and given != f"{self.dataset}-":
-            return given.removeprefix(f"{self.dataset}-")
+        if self.dataset and (session := given.removeprefix(f"{self.dataset}-")) not in ("", given):
+            return session
         if named and given.endswith(f"-{named}"):
             return named
         dataset, _, session = given.partition("-")
@@ -354,7 +359,7 @@ def _list(task: dict[str, Any], key: str) -> list[Any]:
     return value
 
 
-def _int(value: object) -> bool:
+def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -362,7 +367,7 @@ def _span(raw: object, text: str) -> Span:
     if not isinstance(raw, dict):
         raise ValueError(f"expected an object, got {_json_type(raw)}")
     start, end, label = raw.get("start"), raw.get("end"), raw.get("label")
-    if not _int(start) or not _int(end):
+    if not _is_int(start) or not _is_int(end):
         raise ValueError('"start" and "end" must be integers')
     if not isinstance(label, str) or not label:
         raise ValueError('"label" must be a non-empty string')
@@ -378,7 +383,7 @@ def _span(raw: object, text: str) -> Span:
 def _endpoint(
     relation: dict[str, Any],
     side: str,
-    spans: list[tuple[dict[str, Any], Span]],
+    spans: list[Span],
     tokens: object,
 ) -> Span:
     """The span at one end of a relation: by ``<side>_span``, else by the ``<side>`` token."""
@@ -388,20 +393,20 @@ def _endpoint(
         where = f"[{start}, {end})"
         matches = [
             span
-            for _, span in spans
+            for span in spans
             if span.start == start
             and span.end == end
             and (not isinstance(label, str) or span.label == label)
         ]
     else:
         token = relation.get(side)
-        if not _int(token) or not isinstance(tokens, list) or not 0 <= token < len(tokens):
+        if not _is_int(token) or not isinstance(tokens, list) or not 0 <= token < len(tokens):
             raise ValueError(f'"{side}" is not the index of one of the task\'s tokens')
         token_end = tokens[token].get("end") if isinstance(tokens[token], dict) else None
-        if not _int(token_end):
+        if not _is_int(token_end):
             raise ValueError(f"token {token} has no integer end")
         where = f"ending at token {token}"
-        matches = [span for _, span in spans if span.end == token_end]
+        matches = [span for span in spans if span.end == token_end]
     if not matches:
         raise ValueError(f"{side}: no span {where}")
     if len({(span.start, span.end, span.label) for span in matches}) > 1:
@@ -428,11 +433,13 @@ def _article(text: str, meta: dict[str, Any]) -> ArticleIn:
     fields: dict[str, str] = {}
     for key in ("article_id", "title", *_ARTICLE_FIELDS):
         value = meta.get(key)
-        if key == "article_id" and _int(value):
+        if key == "article_id" and _is_int(value):
             value = str(value)
         if isinstance(value, str) and value.strip():
             fields[key] = value
-    used = fields.keys() | {"annotator"} if isinstance(meta.get("annotator"), str) else set()
+    used = set(fields)
+    if isinstance(meta.get("annotator"), str):
+        used.add("annotator")
     if _known_status(meta) is not None:
         used.add("status")
     return ArticleIn(

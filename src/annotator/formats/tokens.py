@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
 import regex
@@ -27,8 +27,7 @@ T = TypeVar("T")
 
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 _RUN = regex.compile(r"\s+|\S+")
-_GRAPHEME = regex.compile(r"\X")
-_WORD = regex.compile(r"\w")
+_PIECE = regex.compile(r"(?:(?=\w)\X)+|\X")  # a word of grapheme clusters, or one cluster
 _pipelines: dict[str, Language] = {}
 
 
@@ -89,28 +88,16 @@ def simple_tokens(text: str) -> list[Token]:
     tokens: list[Token] = []
     for run in _RUN.finditer(text):
         start, end = run.span()
-        if run.group().isspace():
-            if tokens and not tokens[-1].is_space and text[start] == " ":
-                previous = tokens[-1]
-                tokens[-1] = Token(previous.text, previous.start, previous.end, True)
-                start += 1
-            if start < end:
-                tokens.append(Token(text[start:end], start, end, False))
+        if not run.group().isspace():
+            # endpos keeps grapheme clusters inside the run, so no token takes in whitespace.
+            pieces = _PIECE.finditer(text, start, end)
+            tokens.extend(Token(piece.group(), *piece.span(), False) for piece in pieces)
             continue
-        word_start: int | None = None
-        for grapheme in _GRAPHEME.finditer(text, start, end):
-            if _WORD.match(grapheme.group()):
-                if word_start is None:
-                    word_start = grapheme.start()
-                continue
-            if word_start is not None:
-                tokens.append(
-                    Token(text[word_start : grapheme.start()], word_start, grapheme.start(), False)
-                )
-                word_start = None
-            tokens.append(Token(grapheme.group(), grapheme.start(), grapheme.end(), False))
-        if word_start is not None:
-            tokens.append(Token(text[word_start:end], word_start, end, False))
+        if tokens and text[start] == " ":
+            tokens[-1] = replace(tokens[-1], ws=True)
+            start += 1
+        if start < end:
+            tokens.append(Token(text[start:end], start, end, False))
     return tokens
 
 
@@ -137,7 +124,8 @@ def outermost(
 
     The longest item wins, then the earliest; ``bounds`` gives ``[start, end)``.
     """
-    placed = sorted(((*bounds(item), order, item) for order, item in enumerate(items)))
+    # (start, end, input order, item): sorting these never compares the items themselves
+    placed = [(*bounds(item), order, item) for order, item in enumerate(items)]
     kept: list[tuple[int, int, int, T]] = []
     dropped: list[tuple[int, int, int, T]] = []
     for entry in sorted(placed, key=lambda entry: (entry[0] - entry[1], entry[0], entry[2])):

@@ -35,6 +35,7 @@ from annotator.gui.span_table import SpanTableModel, SpanTableView
 from annotator.gui.workspace import Workspace
 from annotator.storage.store import DatabaseError, StoreError
 
+MENTION_SEARCH_DELAY_MS = 400  # after the last tag, look for the new strings' other mentions
 KEPT_ARTICLES = 20  # articles whose undo history stays available
 _FULL_REHIGHLIGHT = 300  # above this many changed suggestions, rehighlight everything
 
@@ -71,6 +72,11 @@ class Editor(QObject):
         self._link: tuple[RelationType, str] | None = None  # relation type, head span id
         self._candidate: str | None = None  # span id offered as the other end of a link
         self._click_cycle: tuple[int, int] = (-1, 0)
+        self._new_mentions: dict[ArticleDocument, dict[str, str]] = {}
+        self._mention_timer = QTimer(self)
+        self._mention_timer.setSingleShot(True)
+        self._mention_timer.setInterval(MENTION_SEARCH_DELAY_MS)
+        self._mention_timer.timeout.connect(self._search_mentions)
         self._entity_labels = [
             label.name for label in self.schema.labels if label.kind == LabelKind.ENTITY
         ]
@@ -168,8 +174,12 @@ class Editor(QObject):
     def _suggestions_found(
         self, document: ArticleDocument, offered: SuggestionSet, rejected: set[str]
     ) -> None:
-        if any(document is kept for kept, _stack in self._stacks.values()):
+        if self._is_kept(document):
             document.set_suggestions(offered, rejected)
+
+    def _is_kept(self, document: ArticleDocument) -> bool:
+        """Whether the document is still open here (results may arrive after it is dropped)."""
+        return any(document is kept for kept, _stack in self._stacks.values())
 
     def open_next(self) -> None:
         """Open the next article (in list order, wrapping) that is neither done nor skipped."""
@@ -571,18 +581,36 @@ class Editor(QObject):
         document = self._source()
         self._after_change(document, span.start, span.end)
         if document is self.document and span.origin == "manual":
-            # After the repaint: tagging must feel instant.
-            QTimer.singleShot(0, lambda: self._offer_mentions(document, span))
+            self._offer_mentions(document, span)
 
     def _offer_mentions(self, document: ArticleDocument, span: Span) -> None:
-        """A newly labelled entity string is suggested at its other places in the article."""
+        """A newly labelled entity string is suggested at its other places in the article.
+
+        The search waits until tagging pauses and runs on a pool thread, so that tagging stays
+        instant even in a long article.
+        """
         if span.label not in self._entity_labels or len(span.text) > 80:
             return
-        taken = [(s.start, s.end) for s in document.spans]
-        found = gazetteer_suggestions(document.text, {span.text: span.label}, taken)
-        fresh = [s for s in found if document.suggestion(s.id) is None]
-        if fresh:
-            document.add_suggestions(fresh)
+        self._new_mentions.setdefault(document, {})[span.text] = span.label
+        self._mention_timer.start()
+
+    def _search_mentions(self) -> None:
+        pending, self._new_mentions = self._new_mentions, {}
+        for document, known in pending.items():
+            if not self._is_kept(document):
+                continue
+            text, spans = document.text, tuple(document.spans)
+            run_in_background(
+                lambda text=text, spans=spans, known=known: gazetteer_suggestions(
+                    text, known, [(s.start, s.end) for s in spans]
+                ),
+                lambda found, document=document: self._mentions_found(document, found),
+                lambda error: self.failed.emit(f"Suggestions unavailable: {error}"),
+            )
+
+    def _mentions_found(self, document: ArticleDocument, found: list[Suggestion]) -> None:
+        if self._is_kept(document):
+            document.add_suggestions(found)
 
     def _span_removed(self, _row: int, span: Span) -> None:
         document = self._source()

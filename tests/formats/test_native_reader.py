@@ -1,0 +1,195 @@
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from annotator.core.exchange import ImportedDocument
+from annotator.core.models import (
+    AnnotatedArticle,
+    Annotations,
+    Article,
+    Origin,
+    Relation,
+    Span,
+    Status,
+)
+from annotator.core.schema import parse_schema
+from annotator.core.text import text_sha256
+from annotator.formats.articles import ImportFileError
+from annotator.formats.base import ImportOptions, InvalidAnnotation
+from annotator.formats.native_jsonl import write_jsonl
+from annotator.formats.native_reader import reader
+
+SCHEMA = parse_schema(
+    """
+[[labels]]
+name = "PER"
+color = "#e6194b"
+key = "P"
+
+[[labels]]
+name = "QUOTE"
+kind = "quote"
+color = "#ffe119"
+key = "Q"
+[[labels.attributes]]
+name = "type"
+values = ["direct", "indirect"]
+
+[[labels]]
+name = "CLAIM"
+kind = "claim"
+color = "#f032e6"
+key = "K"
+
+[[relations]]
+name = "speaker"
+key = "S"
+from = ["QUOTE"]
+to = ["PER"]
+
+[[relations]]
+name = "claimant"
+key = "A"
+from = ["CLAIM"]
+to = ["PER"]
+"""
+)
+
+TEXT = (
+    "Peneliti 👩‍🔬 dari 🇮🇩, Rene\u0301 Siregar, berkata:\r\n"
+    '"Vaksin ini aman\r\ndan efektif." 😀\r\n'
+)
+
+
+def article(external_id: str, text: str = TEXT, **extra: Any) -> Article:
+    return Article(
+        id=abs(hash(external_id)) % 10_000,
+        external_id=external_id,
+        title=f"Title of {external_id}",
+        text=text,
+        text_sha256=text_sha256(text),
+        **extra,
+    )
+
+
+def span_on(text: str, needle: str, label: str, **extra: Any) -> Span:
+    start = text.index(needle)
+    return Span.of(text, start, start + len(needle), label, **extra)
+
+
+def sample(external_id: str = "a1", annotator: str = "rina") -> AnnotatedArticle:
+    person = span_on(TEXT, "Rene\u0301 Siregar", "PER", origin=Origin.SUGGESTED)
+    quote = span_on(TEXT, '"Vaksin ini aman\r\ndan efektif."', "QUOTE", attrs={"type": "direct"})
+    claim = span_on(TEXT, "Vaksin ini aman\r\ndan efektif", "CLAIM")
+    item = article(external_id, meta={"section": "sains", "tags": ["vaksin"]})
+    return AnnotatedArticle(
+        article=item,
+        annotations=Annotations(
+            article_id=item.id,
+            annotator=annotator,
+            status=Status.DONE,
+            spans=(person, quote, claim),
+            relations=(Relation(head=quote.id, child=person.id, label="speaker"),),
+        ),
+    )
+
+
+def export(path: Path, items: list[AnnotatedArticle]) -> Path:
+    with path.open("wb") as out:
+        write_jsonl(items, out, SCHEMA)
+    return path
+
+
+def edit_line(path: Path, number: int, change: Any) -> None:
+    """Apply ``change`` to the JSON object on line ``number`` (from 1) of ``path``."""
+    lines = path.read_bytes().split(b"\n")
+    record = orjson.loads(lines[number - 1])
+    change(record)
+    lines[number - 1] = orjson.dumps(record)
+    path.write_bytes(b"\n".join(lines))
+
+
+def read(path: Path, **options: Any) -> list[ImportedDocument]:
+    return list(reader.read(path, ImportOptions(**options)))
+
+
+def test_round_trip_with_the_native_writer(tmp_path: Path) -> None:
+    items = [sample("a1"), sample("a2", annotator="budi")]
+    path = export(tmp_path / "export.jsonl", items)
+    assert b'"origin":"derived"' in path.read_bytes()  # the claimant the writer derives
+
+    documents = read(path)
+    assert len(documents) == 2
+    for document, item in zip(documents, items, strict=True):
+        assert document.article.text == TEXT
+        assert document.article.external_id == item.article.external_id
+        assert document.article.title == item.article.title
+        assert document.article.meta == {"section": "sains", "tags": ["vaksin"]}
+        assert document.annotator == item.annotations.annotator
+        assert document.status == Status.DONE
+        assert document.spans == list(item.annotations.spans)
+        assert document.relations == list(item.annotations.relations)
+    assert [d.where for d in documents] == [f"{path}:1", f"{path}:2"]
+
+
+def test_annotator_missing_from_the_line_comes_from_the_options(tmp_path: Path) -> None:
+    path = export(tmp_path / "export.jsonl", [sample()])
+    edit_line(path, 1, lambda record: record.update(annotator=""))
+    (document,) = read(path, annotator="import-user")
+    assert document.annotator == "import-user"
+
+
+def test_changed_text_is_caught_by_its_hash(tmp_path: Path) -> None:
+    path = export(tmp_path / "export.jsonl", [sample("a1"), sample("a2")])
+    edit_line(path, 1, lambda record: record.update(text=record["text"].replace("\r\n", "\n")))
+    message = f"{path}:1: the text does not match its text_sha256: it was changed after export"
+    with pytest.raises(InvalidAnnotation) as info:
+        read(path)
+    assert str(info.value) == message
+
+    documents = read(path, skip_invalid=True)
+    assert [d.article.external_id for d in documents] == ["a2"]
+    assert reader.skipped == [message]
+
+
+def test_span_that_does_not_read_its_text_names_file_and_line(tmp_path: Path) -> None:
+    path = export(tmp_path / "export.jsonl", [sample("a1"), sample("a2")])
+
+    def shift_person(record: dict[str, Any]) -> None:
+        record["spans"][0]["start"] += 1
+        record["spans"][0]["end"] += 1
+
+    edit_line(path, 2, shift_person)
+    record = orjson.loads(path.read_bytes().split(b"\n")[1])
+    person, speaker = record["spans"][0], record["relations"][0]
+    start, end = person["start"], person["end"]
+    span_message = (
+        f"{path}:2: spans[0] ({person['id']}): should read 'Rene\u0301 Siregar' but the text "
+        f"at [{start}, {end}) is {TEXT[start:end]!r}"
+    )
+    with pytest.raises(InvalidAnnotation) as info:
+        read(path)
+    assert str(info.value) == span_message
+
+    documents = read(path, skip_invalid=True)
+    assert [len(d.spans) for d in documents] == [3, 2]
+    assert documents[1].relations == []  # the speaker link lost its person
+    assert reader.skipped == [
+        span_message,
+        f"{path}:2: relations[0] ({speaker['id']}): no imported span {person['id']}",
+    ]
+
+
+def test_not_an_export_line_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = export(tmp_path / "export.jsonl", [sample()])
+    path.write_bytes(path.read_bytes() + b"\n" + b'{"article_id": "a2", "text": "x"}\n')
+    with pytest.raises(ImportFileError) as info:
+        read(path)
+    assert str(info.value).startswith(f"{path}:3: not a line of an annotator export: title:")
+
+    path.write_bytes(b"\n[1, 2]\n")
+    with pytest.raises(ImportFileError) as info:
+        read(path)
+    assert str(info.value) == f"{path}:2: expected a JSON object, got array"
