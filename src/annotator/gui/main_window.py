@@ -220,7 +220,7 @@ class MainWindow(QMainWindow):
         if state is None or not self.restoreState(state):
             docks = {dock.objectName(): dock for dock in self.findChildren(QDockWidget)}
             horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
-            self.resizeDocks([docks["articlesDock"], docks["spansDock"]], [330, 400], horizontal)
+            self.resizeDocks([docks["articlesDock"], docks["spansDock"]], [320, 460], horizontal)
             self.resizeDocks([docks["labelsDock"], docks["spansDock"]], [310, 490], vertical)
             self.resizeDocks([docks["articlesDock"], docks["detailsDock"]], [420, 380], vertical)
 

@@ -89,7 +89,7 @@ class SpanTableModel(QAbstractTableModel):
             return tint(self._colors.get(span.label, "#bbbbbb"))
         if role == Qt.ItemDataRole.ForegroundRole and column == 0:
             return QColor("#000000")
-        if role == Qt.ItemDataRole.TextAlignmentRole and column >= 2:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (2, 3):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -140,9 +140,14 @@ class SpanTableView(QTableView):
         self.verticalHeader().setVisible(False)
         self.verticalHeader().setDefaultSectionSize(22)
         header = self.horizontalHeader()
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(1, 170)
+        # Fixed widths from the font: sizing to contents would read every row of a long table.
+        digits = self.fontMetrics().horizontalAdvance("000000") + 8
+        for column, width in (
+            (0, self.fontMetrics().horizontalAdvance("WWWWW") + 12),
+            (1, 150),
+            (2, digits),
+            (3, digits),
+        ):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, width)
         header.setStretchLastSection(True)
-        header.setResizeContentsPrecision(0)  # size columns from the visible rows only
-        for column in (0, 2, 3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
