@@ -382,7 +382,7 @@ def test_an_empty_folder_is_used(tmp_path: Path) -> None:
 # Reading brat's own files
 
 
-def fixture_documents(path: Path, **options: Any) -> ImportedDocument:
+def only_document(path: Path, **options: Any) -> ImportedDocument:
     (document,) = read(path, **options)
     return document
 
@@ -399,7 +399,7 @@ def fixture_path(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
 
 
 def test_hand_written_brat_files_import(fixture_path: Path) -> None:
-    document = fixture_documents(fixture_path, annotator="rina")
+    document = only_document(fixture_path, annotator="rina")
     text = (FIXTURE / "news.txt").read_bytes().decode("utf-8")
     assert document.article.text == text
     expected_id = "news" if fixture_path == FIXTURE else "collection/news"
@@ -482,9 +482,9 @@ def test_utf16_offsets_from_a_javascript_tool_are_recognised(tmp_path: Path) -> 
     text = "😀 Joko 🇮🇩 datang."
     # UTF-16 offsets: each emoji counts two, the flag four.
     folder = brat_folder(tmp_path, "T1\tPER 3 7\tJoko\nT2\tGPE 8 12\t🇮🇩\n", text)
-    spans = fixture_documents(folder).spans
+    spans = only_document(folder).spans
     assert [(s.start, s.end, s.text) for s in spans] == [(2, 6, "Joko"), (7, 9, "🇮🇩")]
-    spans = fixture_documents(folder, offset_unit=Unit.UTF16).spans
+    spans = only_document(folder, offset_unit=Unit.UTF16).spans
     assert [(s.start, s.end) for s in spans] == [(2, 6), (7, 9)]
 
 
@@ -505,3 +505,19 @@ def test_unsafe_archive_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ImportFileError) as info:
         read(tmp_path / "corpus")
     assert "'extra.txt': symbolic link; refused" in str(info.value)
+
+
+def test_ann_file_with_windows_line_endings_is_read(tmp_path: Path) -> None:
+    folder = brat_folder(tmp_path, "T1\tPER 0 4\tJoko\r\nA1\tSpeaker T1\r\n")
+    (span,) = only_document(folder).spans
+    assert (span.text, span.attrs) == ("Joko", {"Speaker": True})
+
+
+def test_damaged_manifest_line_is_refused_with_its_line(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    export([annotated(article("a1", "Teks."))], target)
+    manifest = target / "manifest.jsonl"
+    manifest.write_bytes(manifest.read_bytes() + b'{"file": "a2__ana"}\n')
+    with pytest.raises(ImportFileError) as info:
+        read(target)
+    assert str(info.value) == f"{manifest}:2: article_id: Field required"

@@ -70,7 +70,7 @@ _LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
 # A label, attribute name or value that brat's .ann and annotation.conf syntax can carry.
 _TOKEN = re.compile(r"[^\s|,]+")
 _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-_OFFSETS = re.compile(r"\d+ \d+(?:;\d+ \d+)*")
+_OFFSETS = re.compile(r"[0-9]+ [0-9]+(?:;[0-9]+ [0-9]+)*")
 _FRAGMENT_SEPARATOR = " "
 _ORIGIN_NOTE = "origin: "
 _NAME_LIMIT = 80
