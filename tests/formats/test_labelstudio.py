@@ -359,7 +359,7 @@ def region(start: int, end: int, label: str, text: str | None = None, **extra: A
     return {"from_name": "label", "to_name": "text", "type": "labels", "value": value, **extra}
 
 
-def test_a_single_task_names_its_annotator_from_data_or_the_import(tmp_path: Path) -> None:
+def test_a_single_task_and_the_annotator_and_status_from_data(tmp_path: Path) -> None:
     path = tasks(
         tmp_path,
         {
@@ -374,6 +374,26 @@ def test_a_single_task_names_its_annotator_from_data_or_the_import(tmp_path: Pat
     bare = tasks(tmp_path, [{"data": {"text": "Joko tiba."}}, {"text": "Tanpa data."}])
     first, second = reader.read(bare, ImportOptions(annotator="eko"))
     assert (first.annotator, first.spans, second.article.text) == ("eko", [], "Tanpa data.")
+
+
+def test_own_export_keeps_its_annotator_after_a_trip_through_label_studio(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "tasks.json"
+    write(sample()[-1:], path)
+    (task,) = orjson.loads(path.read_bytes())
+    # Label Studio gives the imported annotation to the importing user; others add their own.
+    task["annotations"][0]["completed_by"] = {"id": 1, "email": "admin@x.id"}
+    task["annotations"].append({"completed_by": {"id": 2, "email": "rina@x.id"}, "result": []})
+    task["annotations"].append({"completed_by": 3, "result": []})
+    path.write_bytes(orjson.dumps([task]))
+    documents = list(reader.read(path, ImportOptions(annotator="eko")))
+    assert [(d.annotator, d.status) for d in documents] == [
+        ("budi", Status.SKIPPED),
+        ("rina@x.id", Status.DONE),
+        ("eko", Status.DONE),  # the only annotation that names no one but by a user id
+    ]
+    assert len(documents[0].spans) == 3
 
 
 def test_a_region_with_several_labels_gives_one_span_per_label(tmp_path: Path) -> None:

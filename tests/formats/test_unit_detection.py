@@ -112,6 +112,13 @@ def test_a_file_that_never_tells_names_the_first_document_that_needed_it() -> No
         decider.finish()
 
 
+def test_where_spans_never_carry_text_the_first_document_that_needs_a_unit_stops() -> None:
+    decider = FileUnitDecider(None, spans_carry_text=False)
+    assert len(decider.add(raw(EMOJI, RawSpan(0, 8, "PER"), where="f:1"))) == 1
+    with pytest.raises(InvalidAnnotation, match=r"^cannot tell whether offsets in f:2 count"):
+        decider.add(raw(EMOJI, RawSpan(12, 16, "PER"), where="f:2"))
+
+
 def test_documents_whose_offsets_read_alike_in_every_unit_pass_undecided() -> None:
     assert decide(
         raw(EMOJI, RawSpan(0, 8, "PER"), where="f:1"),

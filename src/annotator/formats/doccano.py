@@ -184,9 +184,8 @@ class DoccanoReader:
     def read(self, path: Path, options: ImportOptions) -> Iterator[ImportedDocument]:
         self.skipped = []
         skipped = self.skipped if options.skip_invalid else None
-        return import_documents(
-            _raw_documents(path, options, skipped), options.offset_unit, skipped
-        )
+        documents = _raw_documents(path, options, skipped)
+        return import_documents(documents, options.offset_unit, skipped, spans_carry_text=False)
 
 
 def _raw_documents(

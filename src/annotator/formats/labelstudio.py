@@ -22,13 +22,13 @@ Reading: a list of tasks or a single task. A task's first annotation belongs to
 Studio, which gives the annotation to whoever imported it); any other to ``completed_by.email``
 (a Label Studio export) or a ``completed_by`` string; one that names only a user id, or nobody,
 to the import's annotator if it is the task's only such annotation, else to
-``labelstudio:<user id>``. Each prediction is imported as the
-annotations of ``prediction:<model_version>`` (or ``prediction``), with its spans marked as
-suggested, so that it stays apart from people's work whether or not the task has annotations.
-Regions with several labels give one span per label. Spans carry their text, from which the
-unit of the offsets is decided per file (Label Studio has counted UTF-16 code units after emoji
-in some releases). Document-level choices, bidirectional relations and other result types
-cannot be imported: they are invalid annotations.
+``labelstudio:<user id>``. Each prediction is imported as the annotations of
+``prediction:<model_version>`` (or ``prediction``), with its spans marked as suggested, so that
+it stays apart from people's work whether or not the task has annotations. A region with several
+labels gives one span per label. Spans carry their text, from which the unit of the offsets is
+decided per file (Label Studio has counted UTF-16 code units after emoji in some releases).
+Document-level choices, bidirectional relations and other result types cannot be imported: they
+are invalid annotations.
 """
 
 from __future__ import annotations

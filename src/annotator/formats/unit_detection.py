@@ -137,14 +137,22 @@ class FileUnitDecider:
     """Decides the unit of one file's offsets from the evidence of its documents.
 
     :meth:`add` takes the documents in file order and returns those that can be converted now,
-    with their unit, still in file order; :meth:`finish` raises if some could never be.
+    with their unit, still in file order; :meth:`finish` raises if some could never be. Where
+    the format's spans never carry their text, nothing later can tell: the first document that
+    needs the unit is refused at once instead of holding the rest of the file in memory.
     """
 
-    def __init__(self, requested: Unit | None, skipped: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        requested: Unit | None,
+        skipped: list[str] | None = None,
+        spans_carry_text: bool = True,
+    ) -> None:
         self.unit = requested
         self._candidates = set(Unit)
         self._held: deque[RawDocument] = deque()
         self._skipped = skipped
+        self._spans_carry_text = spans_carry_text
 
     def add(self, document: RawDocument) -> list[tuple[RawDocument, Unit]]:
         if self.unit is None and not self._learn(document):
@@ -156,6 +164,8 @@ class FileUnitDecider:
             if unit is None:
                 break
             ready.append((self._held.popleft(), unit))
+        if self._held and not self._spans_carry_text:
+            self.finish()
         return ready
 
     def finish(self) -> None:
@@ -207,10 +217,13 @@ def _describe(units: Iterable[Unit]) -> str:
 
 
 def import_documents(
-    documents: Iterable[RawDocument], requested: Unit | None, skipped: list[str] | None
+    documents: Iterable[RawDocument],
+    requested: Unit | None,
+    skipped: list[str] | None,
+    spans_carry_text: bool = True,
 ) -> Iterator[ImportedDocument]:
     """Convert the documents of one file to code points, deciding the unit per file."""
-    decider = FileUnitDecider(requested, skipped)
+    decider = FileUnitDecider(requested, skipped, spans_carry_text)
     for document in documents:
         for ready, unit in decider.add(document):
             yield to_imported(ready, unit, skipped)
