@@ -1,4 +1,5 @@
-"""Command-line interface: ``annotator import``, ``annotator export`` and ``annotator suggest``.
+"""Command-line interface: ``annotator import``, ``export``, ``stats``, ``validate`` and
+``suggest``.
 
 Without a subcommand ``annotator`` starts the window (see ``annotator.__main__``). Errors are
 reported as one line naming the file and line, never as a traceback.
@@ -13,12 +14,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from annotator.formats.registry import (
+    ALIGNMENTS,
+    EXPORT_FORMATS,
+    IMPORT_FORMATS,
+    SINGLE_TEXT_FILE,
+)
+
 if TYPE_CHECKING:
     from annotator.core.quotes import QuoteSuggestion, TextRange
     from annotator.core.schema import LabelSchema
-    from annotator.storage.store import Store
+    from annotator.core.units import Unit
+    from annotator.formats.base import ImportOptions, Reader
+    from annotator.storage.store import Stats, Store
 
 STATUSES = ("todo", "in_progress", "done", "skipped")
+OFFSET_UNITS = ("auto", "codepoint", "utf16", "grapheme")
+INTERRUPTED = 130  # the shell's code for a process stopped by Ctrl+C
 
 
 _DB_HELP = (
@@ -49,17 +61,44 @@ def build_parser() -> argparse.ArgumentParser:
     importer = commands.add_parser(
         "import",
         parents=[common],
-        help="import articles from .txt files, folders of them, or JSONL; or pre-annotations",
+        help="import articles, annotations from another tool or an export, or pre-annotations",
         description="Import articles. A .txt file is one article (UTF-8; title from its first "
         "line); a .jsonl file holds one article per line: "
         '{"id", "title", "text", "meta", "url", "source", "published", "language"}. '
-        "Articles already present (same id or same text) are skipped. With --suggestions, "
+        "Articles already present (same id or same text) are skipped. With --format, import "
+        "annotated documents (articles with one annotator's spans, relations and status) in "
+        "that format, each file in one transaction: a file with an invalid annotation is not "
+        "imported at all unless --skip-invalid. With --suggestions, "
         "import suggested spans for articles already in the database, one JSON line per "
         'article: {"article_id", "spans": [{"start", "end", "label", "text"}]} (code points, '
         "end exclusive, text optional); spans that do not fit their article or the schema are "
         "reported and skipped.",
     )
     importer.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    importer.add_argument(
+        "--format",
+        choices=IMPORT_FORMATS,
+        help="read PATHs as annotated documents in this format (jsonl: annotator's own export); "
+        "without it, PATHs are articles (.txt, .jsonl, folders)",
+    )
+    importer.add_argument(
+        "--annotator",
+        metavar="NAME",
+        help="with --format: the annotator of documents whose file names none",
+    )
+    importer.add_argument(
+        "--offset-unit",
+        choices=OFFSET_UNITS,
+        default="auto",
+        help="with --format: what the file's offsets count (default auto: decided per file "
+        "from spans that carry their text)",
+    )
+    importer.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="with --format: import the rest of a file that has invalid annotations, and list "
+        "what was left out",
+    )
     importer.add_argument(
         "--suggestions",
         action="append",
@@ -77,13 +116,65 @@ def build_parser() -> argparse.ArgumentParser:
     exporter = commands.add_parser(
         "export",
         parents=[common],
-        help="export annotations as JSONL",
-        description="Write one JSON line per article and annotator with at least one span. "
-        "Offsets are Python code points, end exclusive.",
+        help="export annotations as JSONL or in another tool's format",
+        description="Write every article and annotator with at least one span. The default "
+        "format, jsonl, writes one JSON line each, with offsets in Python code points, end "
+        "exclusive. What a format cannot carry is listed on standard error. The output "
+        "appears only once complete: a failed or interrupted export leaves no partial file.",
     )
-    exporter.add_argument("--out", required=True, metavar="FILE", help="output file, - for stdout")
+    exporter.add_argument(
+        "--format", choices=EXPORT_FORMATS, default="jsonl", help="output format (default jsonl)"
+    )
+    exporter.add_argument(
+        "--out",
+        required=True,
+        metavar="PATH",
+        help="output file (a folder or .zip for brat); - for stdout, for formats written as "
+        "one text file",
+    )
     exporter.add_argument("--annotator", help="only this annotator's work")
     exporter.add_argument("--status", choices=STATUSES, help="only articles with this status")
+    exporter.add_argument(
+        "--labels",
+        metavar="L1,L2",
+        help="only spans with these labels (and relations between them)",
+    )
+    exporter.add_argument(
+        "--articles", metavar="ID1,ID2", help="only these articles (ids given at import)"
+    )
+    exporter.add_argument(
+        "--align",
+        choices=ALIGNMENTS,
+        help="spacy: leave out spans not on token boundaries (strict, the default) or widen "
+        "them to the tokens they touch (expand)",
+    )
+
+    statistics = commands.add_parser(
+        "stats",
+        parents=[common],
+        help="count articles, spans per label, and work per annotator and status",
+        description="Count the articles, the spans per label, and each annotator's articles "
+        "per status (articles an annotator never opened count as todo), spans and relations.",
+    )
+    statistics.add_argument("--json", action="store_true", help="print one JSON object instead")
+
+    validator = commands.add_parser(
+        "validate",
+        help="check annotation files without importing them",
+        description="Read annotation files as import --format would, without a database, and "
+        "list everything an import would refuse or leave out (exit status 1), or print "
+        '"ok: N documents, M spans, K relations".',
+    )
+    validator.add_argument("paths", nargs="+", type=Path, metavar="FILE")
+    validator.add_argument(
+        "--format", choices=IMPORT_FORMATS, required=True, help="the files' format"
+    )
+    validator.add_argument(
+        "--offset-unit",
+        choices=OFFSET_UNITS,
+        default="auto",
+        help="what the files' offsets count (default auto)",
+    )
 
     suggester = commands.add_parser(
         "suggest",
@@ -110,9 +201,20 @@ def run(args: argparse.Namespace) -> int:
     """Run a parsed subcommand; returns the process exit code."""
     if args.command == "suggest":
         return _suggest(args.paths)
-    if args.command == "import":
-        return _import(args)
-    return _export(args)
+    if args.command == "validate":
+        return _validate(args)
+    if args.command == "stats":
+        return _with_store(args, lambda store: _stats(store, as_json=args.json))
+    try:
+        return _import(args) if args.command == "import" else _export(args)
+    except KeyboardInterrupt:
+        left = (
+            "the file being imported was rolled back"
+            if args.command == "import"
+            else "nothing was written"
+        )
+        _error(f"interrupted: {left}")
+        return INTERRUPTED
 
 
 def _with_store(args: argparse.Namespace, action: Callable[[Store], int]) -> int:
@@ -142,20 +244,44 @@ def _schema(args: argparse.Namespace) -> LabelSchema:
 
 def _import(args: argparse.Namespace) -> int:
     from annotator.core.schema import SchemaError
+    from annotator.formats.base import ImportOptions
+    from annotator.formats.registry import FormatError, reader_for
 
     if not (args.paths or args.suggestions):
         return _fail("nothing to import: give article files or folders, or --suggestions FILE")
     if args.source is not None and not args.suggestions:
         return _fail("--source applies only to --suggestions")
+    if args.format is None:
+        for option, given in (
+            ("--annotator", args.annotator is not None),
+            ("--offset-unit", args.offset_unit != "auto"),
+            ("--skip-invalid", args.skip_invalid),
+        ):
+            if given:
+                return _fail(f"{option} applies only to annotated files: give --format")
+    reader: Reader | None = None
+    if args.format is not None and args.paths:
+        try:
+            reader = reader_for(args.format)
+        except FormatError as error:
+            return _fail(str(error))
     schema: LabelSchema | None = None
     if args.suggestions:
         try:
             schema = _schema(args)
-        except SchemaError as error:
+        except (SchemaError, OSError) as error:  # OSError: no shipped schema
             return _fail(str(error))
 
     def import_all(store: Store) -> int:
-        failures = _import_articles(store, args.paths) if args.paths else 0
+        if reader is not None:
+            options = ImportOptions(
+                offset_unit=_offset_unit(args.offset_unit),
+                annotator=args.annotator,
+                skip_invalid=args.skip_invalid,
+            )
+            failures = _import_documents(store, args.paths, reader, options)
+        else:
+            failures = _import_articles(store, args.paths) if args.paths else 0
         if schema is not None:
             for path in args.suggestions:
                 failures += _import_suggestions(store, path, schema, args.source)
@@ -181,6 +307,44 @@ def _import_articles(store: Store, paths: list[Path]) -> int:
             _error(f"{error} (nothing imported from this file)")
             continue
         print(f"{path}: {report.added} added, {report.duplicates} already present", file=sys.stderr)
+    return failures
+
+
+def _offset_unit(value: str) -> Unit | None:
+    from annotator.core.units import Unit
+
+    return None if value == "auto" else Unit(value)
+
+
+def _import_documents(
+    store: Store, paths: list[Path], reader: Reader, options: ImportOptions
+) -> int:
+    """Import annotated files, each in one transaction; returns how many were refused."""
+    from annotator.formats.articles import ImportFileError
+    from annotator.formats.base import InvalidAnnotation
+    from annotator.progress import ProgressBar
+    from annotator.storage.store import StoreError
+
+    failures = 0
+    for path in paths:
+        try:
+            with ProgressBar(f"import {path.name}", "documents") as bar:
+                report = store.import_documents(
+                    reader.read(path, options), options.annotator, bar.update
+                )
+        except InvalidAnnotation as error:
+            failures += 1
+            _error(f"{error} (nothing imported from this file; --skip-invalid imports the rest)")
+            continue
+        except (ImportFileError, StoreError) as error:
+            failures += 1
+            _error(f"{error} (nothing imported from this file)")
+            continue
+        skipped: list[str] = getattr(reader, "skipped", [])
+        for entry in skipped:
+            print(f"skipped: {entry}", file=sys.stderr)
+        more = f"; {len(skipped)} skipped" if skipped else ""
+        print(f"{path}: {report}{more}", file=sys.stderr)
     return failures
 
 
@@ -241,27 +405,169 @@ def _skipped(where: str, what: str, reason: str) -> None:
 def _export(args: argparse.Namespace) -> int:
     from annotator.core.models import Status
     from annotator.core.schema import SchemaError
-    from annotator.formats.atomic import atomic_output
-    from annotator.formats.native_jsonl import write_jsonl
+    from annotator.formats.base import ExportReport
+    from annotator.formats.registry import FormatError, writer_for
+    from annotator.progress import ProgressBar
 
     status = Status(args.status) if args.status else None
+    if args.align is not None and args.format != "spacy":
+        return _fail("--align applies only to --format spacy")
+    if args.out == "-" and args.format not in SINGLE_TEXT_FILE:
+        return _fail(f"the {args.format} format cannot be written to standard output: give a file")
     try:
+        writer = writer_for(args.format, args.align)
         schema = _schema(args)
-    except SchemaError as error:
+    except (FormatError, SchemaError, OSError) as error:  # OSError: no shipped schema
         return _fail(str(error))
+    filters: dict[str, Any] = {
+        "annotator": args.annotator,
+        "status": status,
+        "labels": _names(args.labels),
+        "article_ids": _names(args.articles),
+    }
 
     def export(store: Store) -> int:
+        unknown = [
+            name for name in filters["article_ids"] or () if store.find_article(name) is None
+        ]
+        if unknown:
+            return _fail(f"no article with id {', '.join(map(repr, unknown))} in the database")
+        report = ExportReport()
+        total = store.export_count(**filters)
         try:
-            with atomic_output(args.out) as out:
-                count = write_jsonl(
-                    store.iter_annotated(annotator=args.annotator, status=status), out, schema
+            with ProgressBar(f"export {args.format}", "records", total) as bar:
+                writer.write(
+                    bar.counted(store.iter_export(**filters)), Path(args.out), schema, report
                 )
         except OSError as error:
             return _fail(f"cannot write {args.out}: {error.strerror or error}")
-        print(f"{count} records written to {args.out}", file=sys.stderr)
+        first, *rest = report.summary().splitlines()
+        print(f"{first} to {args.out}", *rest, sep="\n", file=sys.stderr)
         return 0
 
     return _with_store(args, export)
+
+
+def _names(value: str | None) -> list[str] | None:
+    """The names of a comma-separated option, or ``None`` when it was not given."""
+    if value is None:
+        return None
+    return [name for name in (part.strip() for part in value.split(",")) if name]
+
+
+def _stats(store: Store, as_json: bool) -> int:
+    stats = store.stats()
+    if as_json:
+        import dataclasses
+
+        import orjson
+
+        data = orjson.dumps(dataclasses.asdict(stats), option=orjson.OPT_INDENT_2)
+        print(data.decode())
+    else:
+        print(_stats_table(stats))
+    return 0
+
+
+def _stats_table(stats: Stats) -> str:
+    lines = [
+        _table(
+            ["", "count"],
+            [["articles", stats.articles], ["spans", stats.spans], ["relations", stats.relations]],
+        )
+    ]
+    if stats.labels:
+        lines.append(_table(["label", "spans"], [[k, v] for k, v in stats.labels.items()]))
+    if stats.annotators:
+        lines.append(
+            _table(
+                ["annotator", *STATUSES, "spans", "relations"],
+                [
+                    [name, *work.statuses.values(), work.spans, work.relations]
+                    for name, work in stats.annotators.items()
+                ],
+            )
+        )
+    return "\n\n".join(lines)
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> str:
+    """Plain-text columns: the first left-aligned, the others (counts) right-aligned."""
+    cells = [headers, *([str(cell) for cell in row] for row in rows)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return "\n".join(
+        "  ".join(
+            [
+                row[0].ljust(widths[0]),
+                *(c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)),
+            ]
+        ).rstrip()
+        for row in cells
+    )
+
+
+def _validate(args: argparse.Namespace) -> int:
+    """Read annotated files fully, without a database, and report what import would refuse."""
+    from annotator.formats.articles import ImportFileError
+    from annotator.formats.base import ImportOptions, InvalidAnnotation
+    from annotator.formats.registry import FormatError, reader_for
+
+    try:
+        reader = reader_for(args.format)
+    except FormatError as error:
+        return _fail(str(error))
+    options = ImportOptions(offset_unit=_offset_unit(args.offset_unit), skip_invalid=True)
+    failures = 0
+    for path in args.paths:
+        try:
+            counts, problems = _check_file(reader, path, options)
+        except (ImportFileError, InvalidAnnotation) as error:
+            failures += 1
+            _error(str(error))
+            continue
+        if problems:
+            failures += 1
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            _error(f"{path}: {len(problems)} problem(s): the lines above would not be imported")
+            continue
+        documents, spans, relations, unnamed = counts
+        print(f"{path}: ok: {documents} documents, {spans} spans, {relations} relations")
+        if unnamed:
+            print(
+                f"{path}: {unnamed} documents name no annotator: import them with --annotator NAME",
+                file=sys.stderr,
+            )
+    return 1 if failures else 0
+
+
+def _check_file(
+    reader: Reader, path: Path, options: ImportOptions
+) -> tuple[tuple[int, int, int, int], list[str]]:
+    """Counts (documents, spans, relations, documents without annotator) and the problems
+    of one file: what the reader left out, and articles whose text changes within the file."""
+    from annotator.core.text import text_sha256
+    from annotator.progress import ProgressBar
+
+    documents = spans = relations = unnamed = 0
+    problems: list[str] = []
+    texts: dict[str, tuple[str, str]] = {}  # external id -> (text digest, where first seen)
+    with ProgressBar(f"validate {path.name}", "documents") as bar:
+        for document in bar.counted(reader.read(path, options)):
+            documents += 1
+            spans += len(document.spans)
+            relations += len(document.relations)
+            unnamed += document.annotator is None
+            article = document.article
+            digest = text_sha256(article.text)
+            first, where = texts.setdefault(article.external_id, (digest, document.where))
+            if first != digest:
+                problems.append(
+                    f"{document.where}: article {article.external_id!r} has a different text "
+                    f"than at {where}"
+                )
+    skipped: list[str] = getattr(reader, "skipped", [])
+    return (documents, spans, relations, unnamed), [*skipped, *problems]
 
 
 def _suggest(paths: list[Path]) -> int:

@@ -7,6 +7,7 @@ Offsets are Python code-point offsets into ``text``, start inclusive, end exclus
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
@@ -15,6 +16,8 @@ from pydantic import BaseModel, ConfigDict
 from annotator.core.attribution import derived_claimants
 from annotator.core.models import AnnotatedArticle, Origin, Status
 from annotator.core.schema import LabelSchema
+from annotator.formats.atomic import atomic_output
+from annotator.formats.base import ExportReport
 
 
 class ExportError(Exception):
@@ -83,11 +86,11 @@ def record(item: AnnotatedArticle, schema: LabelSchema | None = None) -> dict[st
                 "label": span.label,
                 "text": span.text,
                 "attrs": span.attrs,
-                "origin": span.origin.value,
+                "origin": span.origin,  # a str enum: orjson writes its value
             }
         )
     relations = list(annotations.relations)
-    if schema is not None:
+    if schema is not None and relations:  # claimants derive from speaker relations
         relations += derived_claimants(annotations.spans, relations, schema)
     return {
         "article_id": article.external_id,
@@ -120,3 +123,24 @@ def write_jsonl(
         out.write(orjson.dumps(record(item, schema), option=orjson.OPT_APPEND_NEWLINE))
         count += 1
     return count
+
+
+class NativeWriter:
+    """The native format as a :class:`~annotator.formats.base.Writer`: it carries everything,
+    so it never reports an omission. ``-`` as the target writes to standard output."""
+
+    name = "jsonl"
+    suffix = ".jsonl"
+
+    def write(
+        self,
+        items: Iterable[AnnotatedArticle],
+        target: Path,
+        schema: LabelSchema,
+        report: ExportReport,
+    ) -> None:
+        with atomic_output(target) as out:
+            report.records += write_jsonl(items, out, schema)
+
+
+writer = NativeWriter()

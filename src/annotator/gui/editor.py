@@ -97,6 +97,23 @@ class Editor(QObject):
         self._articles.model.set_articles(summaries)
         self._emit_progress()
 
+    def reload(self) -> None:
+        """After an import: read the article list and the open article again from the database.
+
+        Open documents are dropped with their undo history, which may no longer match what the
+        database holds.
+        """
+        current = self.document.article.id if self.document else None
+        for document, stack in self._stacks.values():
+            self.undo_group.removeStack(stack)
+            stack.deleteLater()
+            document.deleteLater()
+        self._stacks.clear()
+        self.document = None
+        self.load_articles()
+        if current is not None:
+            self.open_article(current)
+
     def open_article(self, article_id: int) -> None:
         if self.document is not None and self.document.article.id == article_id:
             return

@@ -90,9 +90,16 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self, editor: Editor, label_actions: list[QAction]) -> None:
         from annotator.core.models import Status
+        from annotator.gui.exchange import Exchange
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
+        self.exchange = Exchange(editor.workspace, self)
+        self.exchange.imported.connect(editor.reload)
+        import_action = self._action("&Import…", self.exchange.import_, "Ctrl+I")
+        export_action = self._action("&Export…", self.exchange.export, "Ctrl+E")
+        file_menu.addActions([import_action, export_action])
+        file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)

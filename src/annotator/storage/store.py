@@ -7,27 +7,42 @@ Every public method is one short transaction and returns pydantic models from
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
+import orjson
 from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
     Engine,
     Select,
     String,
+    Table,
     and_,
+    bindparam,
+    column,
     delete,
-    exists,
     func,
     insert,
     or_,
     select,
+    table,
     type_coerce,
+    update,
 )
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.expression import TableClause
+from sqlalchemy.types import NullType
 
+from annotator.core.exchange import ImportedDocument
 from annotator.core.models import (
     AnnotatedArticle,
     Annotations,
@@ -41,6 +56,7 @@ from annotator.core.models import (
     Span,
     Status,
     Suggestion,
+    new_id,
 )
 from annotator.core.text import text_sha256
 from annotator.storage.database import (
@@ -402,74 +418,639 @@ class Store:
 
     # ------------------------------------------------------------------- export
 
-    def iter_annotated(
-        self, *, annotator: str | None = None, status: Status | None = None
+    def iter_export(
+        self,
+        *,
+        annotator: str | None = None,
+        status: Status | None = None,
+        labels: Iterable[str] | None = None,
+        article_ids: Iterable[str] | None = None,
     ) -> Iterator[AnnotatedArticle]:
         """Stream every (article, annotator) pair with at least one span, in constant memory.
 
-        Three ordered streams (sets, spans, relations) are merged by annotation set, so memory
-        holds one article at a time whatever the size of the database.
+        Three ordered streams of plain rows (sets, spans, relations) are merged by annotation
+        set, so memory holds one article at a time whatever the size of the database. The rows
+        were checked when they were stored, so the models are built without validation.
+
+        ``labels`` keeps only the spans with those labels, the relations whose two spans are
+        both kept, and the pairs left with a span; ``article_ids`` (external ids) keeps only
+        those articles. The streams run on one connection at once, so SQLite reads them all in
+        one transaction: one state of the database.
         """
-        any_span = aliased(SpanRow)
-        conditions = [exists().where(any_span.set_id == AnnotationSetRow.id)]
-        if annotator is not None:
-            conditions.append(AnnotatorRow.name == annotator)
-        if status is not None:
-            conditions.append(AnnotationSetRow.status == status.value)
-        chosen = and_(*conditions)
-        sets = (
-            select(AnnotationSetRow.id, AnnotationSetRow.status, AnnotatorRow.name, ArticleRow)
-            .join(AnnotatorRow, AnnotatorRow.id == AnnotationSetRow.annotator_id)
-            .join(ArticleRow, ArticleRow.id == AnnotationSetRow.article_id)
-            .where(chosen)
-            .order_by(AnnotationSetRow.id)
+        wanted = None if labels is None else sorted(set(labels))
+        conditions = _export_conditions(annotator, status, wanted, article_ids)
+        sets = _chosen_sets(conditions, *_EXPORT_SET_COLUMNS).order_by(AnnotationSetRow.id)
+        spans = select(SpanRow.set_id, *_EXPORT_SPAN_COLUMNS).order_by(
+            SpanRow.set_id, SpanRow.start, SpanRow.end, SpanRow.id
         )
-        spans = (
-            select(SpanRow)
-            .join(AnnotationSetRow, AnnotationSetRow.id == SpanRow.set_id)
-            .join(AnnotatorRow, AnnotatorRow.id == AnnotationSetRow.annotator_id)
-            .where(chosen)
-            .order_by(SpanRow.set_id, SpanRow.start, SpanRow.end, SpanRow.id)
+        relations = select(RelationRow.set_id, *_RELATION_COLUMNS).order_by(
+            RelationRow.set_id, RelationRow.id
         )
-        relations = (
-            select(RelationRow)
-            .join(AnnotationSetRow, AnnotationSetRow.id == RelationRow.set_id)
-            .join(AnnotatorRow, AnnotatorRow.id == AnnotationSetRow.annotator_id)
-            .where(chosen)
-            .order_by(RelationRow.set_id, RelationRow.id)
-        )
+        if len(conditions) > 1:  # otherwise every set with a span is chosen
+            chosen_ids = _chosen_sets(conditions, AnnotationSetRow.id)
+            spans = spans.where(SpanRow.set_id.in_(chosen_ids))
+            relations = relations.where(RelationRow.set_id.in_(chosen_ids))
+        if wanted is not None:
+            spans = spans.where(SpanRow.label.in_(wanted))
+        try:
+            build_spans = _ExportedSpans()
+            with self._engine.connect() as connection:
+                span_rows = _Grouped(_streamed(connection, spans, 2000))
+                relation_rows = _Grouped(_streamed(connection, relations, 2000))
+                for row in _streamed(connection, sets, 200):
+                    item_spans = build_spans(span_rows.take(row.set_id))
+                    item_relations = [_relation(link) for link in relation_rows.take(row.set_id)]
+                    if wanted is not None:
+                        kept = {span.id for span in item_spans}
+                        item_relations = [
+                            r for r in item_relations if r.head in kept and r.child in kept
+                        ]
+                    yield AnnotatedArticle.model_construct(
+                        article=_exported_article(row),
+                        annotations=Annotations.model_construct(
+                            article_id=row.article_id,
+                            annotator=row.name,
+                            status=_STATUSES[row.status],
+                            spans=item_spans,
+                            relations=tuple(item_relations),
+                        ),
+                    )
+        except SQLAlchemyError as error:
+            raise DatabaseError(
+                f"database error: {getattr(error, 'orig', None) or error}"
+            ) from error
+
+    # The window and earlier callers know the export stream by this name.
+    iter_annotated = iter_export
+
+    def export_count(
+        self,
+        *,
+        annotator: str | None = None,
+        status: Status | None = None,
+        labels: Iterable[str] | None = None,
+        article_ids: Iterable[str] | None = None,
+    ) -> int:
+        """How many items :meth:`iter_export` yields with the same filters."""
+        wanted = None if labels is None else sorted(set(labels))
+        conditions = _export_conditions(annotator, status, wanted, article_ids)
         with self._transaction() as session:
-            span_rows = _Grouped(session.scalars(spans.execution_options(yield_per=2000)))
-            relation_rows = _Grouped(session.scalars(relations.execution_options(yield_per=2000)))
-            for set_id, set_status, name, article_row in session.execute(
-                sets.execution_options(yield_per=200)
+            count = session.scalar(_chosen_sets(conditions, func.count(AnnotationSetRow.id)))
+            return count or 0
+
+    def stats(self) -> Stats:
+        """Counts of articles, spans by label, and work by annotator and status."""
+        with self._transaction() as session:
+            articles = session.scalar(select(func.count(ArticleRow.id))) or 0
+            labels = dict(
+                session.execute(
+                    select(SpanRow.label, func.count())
+                    .group_by(SpanRow.label)
+                    .order_by(func.count().desc(), SpanRow.label)
+                ).all()
+            )
+            statuses: dict[str, Counter[str]] = {
+                name: Counter() for name in session.scalars(select(AnnotatorRow.name))
+            }
+            for name, set_status, count in session.execute(
+                select(AnnotatorRow.name, AnnotationSetRow.status, func.count())
+                .join(AnnotationSetRow, AnnotationSetRow.annotator_id == AnnotatorRow.id)
+                .group_by(AnnotatorRow.name, AnnotationSetRow.status)
             ):
-                yield AnnotatedArticle(
-                    article=_article(article_row),
-                    annotations=Annotations(
-                        article_id=article_row.id,
-                        annotator=name,
-                        status=Status(set_status),
-                        spans=tuple(_span(row) for row in span_rows.take(set_id)),
-                        relations=tuple(_relation(row) for row in relation_rows.take(set_id)),
-                    ),
+                statuses[name][set_status] += count
+            spans = self._count_by_annotator(session, SpanRow.__table__)
+            relations = self._count_by_annotator(session, RelationRow.__table__)
+        annotators = {}
+        for name in sorted(statuses):
+            counts = statuses[name]
+            counts[Status.TODO] += articles - counts.total()  # no set yet: nothing done
+            annotators[name] = AnnotatorStats(
+                statuses={state.value: counts[state.value] for state in Status},
+                spans=spans.get(name, 0),
+                relations=relations.get(name, 0),
+            )
+        return Stats(
+            articles=articles,
+            spans=sum(labels.values()),
+            relations=sum(relations.values()),
+            labels=labels,
+            annotators=annotators,
+        )
+
+    @staticmethod
+    def _count_by_annotator(session: Session, rows: Any) -> dict[str, int]:
+        return dict(
+            session.execute(
+                select(AnnotatorRow.name, func.count())
+                .select_from(rows)
+                .join(AnnotationSetRow, AnnotationSetRow.id == rows.c.set_id)
+                .join(AnnotatorRow, AnnotatorRow.id == AnnotationSetRow.annotator_id)
+                .group_by(AnnotatorRow.name)
+            ).all()
+        )
+
+    # ------------------------------------------------------------- bulk import
+
+    def import_documents(
+        self,
+        documents: Iterable[ImportedDocument],
+        default_annotator: str | None,
+        progress: Callable[[int], None] | None = None,
+    ) -> DocumentImportReport:
+        """Store annotated documents (one file's worth) in one transaction.
+
+        An article is matched by external id, else by text; a new one is added. The same
+        external id with a different text is refused: an article's text never changes. Each
+        document's spans and relations join its annotator's set on the article (created as
+        needed; the document's status, when it has one, replaces the set's). A span whose id the
+        set already has, or with the same offsets and label as one it has, is already present
+        and not added again, so importing a file twice adds nothing; a span id used by another
+        set gets a new id. Relations likewise (by id, or by their spans and label).
+
+        ``default_annotator`` names the annotator of documents that name none. ``progress`` is
+        called with the number of documents stored so far. If ``documents`` raises, or a
+        document is refused, nothing from this call is committed.
+        """
+        report = DocumentImportReport()
+        try:
+            with self._engine.begin() as connection, _collector_paused():
+                bulk = _BulkImport(connection, default_annotator, report)
+                batch: list[ImportedDocument] = []
+                for document in documents:
+                    batch.append(document)
+                    if len(batch) >= _DOCUMENT_BATCH:
+                        bulk.store(batch)
+                        batch.clear()
+                        if progress is not None:
+                            progress(report.documents)
+                if batch:
+                    bulk.store(batch)
+                if progress is not None:
+                    progress(report.documents)
+        except SQLAlchemyError as error:
+            raise DatabaseError(
+                f"database error: {getattr(error, 'orig', None) or error}"
+            ) from error
+        return report
+
+
+@dataclass
+class DocumentImportReport:
+    """What :meth:`Store.import_documents` added and what it found already present."""
+
+    documents: int = 0
+    articles_added: int = 0
+    articles_present: int = 0
+    spans_added: int = 0
+    spans_present: int = 0
+    relations_added: int = 0
+    relations_present: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.documents} documents; articles: {self.articles_added} added, "
+            f"{self.articles_present} already present; spans: {self.spans_added} added, "
+            f"{self.spans_present} already present; relations: {self.relations_added} added, "
+            f"{self.relations_present} already present"
+        )
+
+
+@dataclass(frozen=True)
+class AnnotatorStats:
+    statuses: dict[str, int]  # articles per status; articles never opened count as todo
+    spans: int
+    relations: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    articles: int
+    spans: int
+    relations: int
+    labels: dict[str, int]  # spans per label, most frequent first
+    annotators: dict[str, AnnotatorStats] = field(default_factory=dict)
+
+
+_DOCUMENT_BATCH = 200
+_IN_CHUNK = 500  # values per IN (...) list, well below every database's parameter limit
+_SPAN_TABLE: Table = SpanRow.__table__  # type: ignore[assignment]
+_STATUSES = {status.value: status for status in Status}
+
+
+def _export_conditions(
+    annotator: str | None,
+    status: Status | None,
+    labels: list[str] | None,
+    article_ids: Iterable[str] | None,
+) -> list[ColumnElement[bool]]:
+    """Which annotation sets an export takes, over sets joined with annotators and articles;
+    the first condition (the set has a span, with one of ``labels`` if given) is always
+    there."""
+    any_span = _SPAN_TABLE.alias("any_span")
+    has_span = select(any_span.c.id).where(any_span.c.set_id == AnnotationSetRow.id)
+    if labels is not None:
+        has_span = has_span.where(any_span.c.label.in_(labels))
+    conditions: list[ColumnElement[bool]] = [has_span.exists()]
+    if annotator is not None:
+        conditions.append(AnnotatorRow.name == annotator)
+    if status is not None:
+        conditions.append(AnnotationSetRow.status == status.value)
+    if article_ids is not None:
+        conditions.append(ArticleRow.external_id.in_(sorted(set(article_ids))))
+    return conditions
+
+
+def _chosen_sets(conditions: list[ColumnElement[bool]], *columns: Any) -> Select[Any]:
+    """``columns`` of the annotation sets (joined with annotators and articles) that meet
+    ``conditions``."""
+    return (
+        select(*columns)
+        .select_from(AnnotationSetRow)
+        .join(AnnotatorRow, AnnotatorRow.id == AnnotationSetRow.annotator_id)
+        .join(ArticleRow, ArticleRow.id == AnnotationSetRow.article_id)
+        .where(*conditions)
+    )
+
+
+def _streamed(connection: Connection, query: Select[Any], size: int) -> Iterator[Any]:
+    """The rows of ``query``, fetched from the database ``size`` at a time."""
+    return iter(connection.execute(query.execution_options(yield_per=size)))
+
+
+def _bulk_table(rows: Table, *ready: str) -> TableClause:
+    """``rows`` for executemany inserts in which the ``ready`` columns take values already in
+    the database's form (see ``_db_value``), skipping their per-row conversion."""
+    return table(
+        rows.name,
+        *(column(c.name, NullType() if c.name in ready else c.type) for c in rows.columns),
+    )
+
+
+def _db_value(target: Column[Any], value: Any, connection: Connection) -> Any:
+    """``value`` converted as ``target``'s type converts it for this database."""
+    convert = target.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+    return convert(value) if convert is not None else value
+
+
+# Built once: a list given to ``in_`` is turned into one parameter per value at every call.
+_IDS = bindparam("ids", expanding=True)
+_SPAN_IDS = select(SpanRow.id).where(SpanRow.id.in_(_IDS))
+_RELATION_IDS = select(RelationRow.id).where(RelationRow.id.in_(_IDS))
+_ARTICLE_IDS = select(ArticleRow.id, ArticleRow.external_id).where(ArticleRow.external_id.in_(_IDS))
+_SET_IDS = select(
+    AnnotationSetRow.id, AnnotationSetRow.article_id, AnnotationSetRow.annotator_id
+).where(AnnotationSetRow.article_id.in_(_IDS))
+_TIMESTAMPED = ("created_at", "updated_at")
+_BULK_SPANS = _bulk_table(_SPAN_TABLE, *_TIMESTAMPED)
+_BULK_RELATIONS = _bulk_table(RelationRow.__table__, "created_at")  # type: ignore[arg-type]
+
+
+class _ArticleRef:
+    """A stored article, or one this import adds (its id is known once it is inserted)."""
+
+    __slots__ = ("added", "id", "sha256")
+
+    def __init__(self, article_id: int | None, sha256: str) -> None:
+        self.id = article_id
+        self.sha256 = sha256
+        self.added = article_id is None
+
+
+class _SetContents:
+    """The spans and relations one annotation set holds, for recognising those present."""
+
+    __slots__ = ("relation_ids", "relations", "span_ids", "spans")
+
+    def __init__(self) -> None:
+        self.span_ids: set[str] = set()
+        self.spans: dict[tuple[int, int, str], str] = {}
+        self.relation_ids: set[str] = set()
+        self.relations: set[tuple[str, str, str]] = set()
+
+
+class _BulkImport:
+    """One file's import on one connection: resolves articles, annotators and sets per batch
+    of documents, then inserts the batch's rows with executemany."""
+
+    def __init__(
+        self, connection: Connection, default_annotator: str | None, report: DocumentImportReport
+    ) -> None:
+        self.connection = connection
+        self.default_annotator = default_annotator
+        self.report = report
+        self.now = utcnow()
+        self.stamp = _db_value(_SPAN_TABLE.c.created_at, self.now, connection)
+        self.annotators: dict[str, int] = dict(
+            connection.execute(select(AnnotatorRow.name, AnnotatorRow.id)).all()
+        )
+        self.by_external_id: dict[str, _ArticleRef] = {}
+        self.by_sha256: dict[str, _ArticleRef] = {}
+        self.present_articles: set[int] = set()  # stored before, and in the file
+        self.sets: dict[tuple[int, int], int] = {}  # (article id, annotator id) -> set id
+        self.statuses: dict[int, str] = {}  # set id -> its status
+        self.sets_read: set[int] = set()  # stored articles whose sets are in ``sets``
+        self.created_sets: set[int] = set()
+        # Ids of the spans and relations this import adds to sets that existed before it: only
+        # those stored before count as present by content, so that two equal spans in a file
+        # are both imported, as they were both exported.
+        self.added: set[str] = set()
+
+    def store(self, documents: Sequence[ImportedDocument]) -> None:
+        articles = self._articles(documents)
+        set_ids, created = self._sets(documents, articles)
+        contents = self._contents(set_ids, created)
+        self._annotations(documents, set_ids, contents)
+        self.report.documents += len(documents)
+
+    # Articles
+
+    def _articles(self, documents: Sequence[ImportedDocument]) -> list[_ArticleRef]:
+        digests = [text_sha256(document.article.text) for document in documents]
+        self._look_up_articles(documents, digests)
+        refs: list[_ArticleRef] = []
+        new: list[dict[str, Any]] = []
+        for document, digest in zip(documents, digests, strict=True):
+            article = document.article
+            ref = self.by_external_id.get(article.external_id)
+            if ref is not None and ref.sha256 != digest:
+                raise StoreError(
+                    f"{document.where}: article {article.external_id!r} is already stored with "
+                    "a different text; an article's text never changes, so its annotations "
+                    "cannot be imported onto another text"
                 )
-                session.expunge_all()
+            ref = ref or self.by_sha256.get(digest)
+            if ref is None:
+                ref = _ArticleRef(None, digest)
+                new.append({**article.model_dump(), "text_sha256": digest, "created_at": self.now})
+                self.by_external_id[article.external_id] = ref
+                self.by_sha256[digest] = ref
+            elif not ref.added and ref.id not in self.present_articles:
+                assert ref.id is not None  # stored before this import
+                self.present_articles.add(ref.id)
+                self.report.articles_present += 1
+            refs.append(ref)
+        if new:
+            # Plain executemany, then the ids by key: far cheaper on SQLite than RETURNING in
+            # parameter order, which runs one statement per row.
+            self.connection.execute(insert(ArticleRow), new)
+            for article_id, external_id in self.connection.execute(
+                _ARTICLE_IDS, {"ids": [row["external_id"] for row in new]}
+            ):
+                self.by_external_id[external_id].id = article_id
+            self.report.articles_added += len(new)
+        return refs
+
+    def _look_up_articles(self, documents: Sequence[ImportedDocument], digests: list[str]) -> None:
+        """Load the stored articles these documents may refer to, by id and by text."""
+        external_ids = {d.article.external_id for d in documents} - self.by_external_id.keys()
+        for chunk in _chunks(sorted(external_ids)):
+            for article_id, external_id, digest in self.connection.execute(
+                select(ArticleRow.id, ArticleRow.external_id, ArticleRow.text_sha256).where(
+                    ArticleRow.external_id.in_(chunk)
+                )
+            ):
+                self.by_external_id[external_id] = _ArticleRef(article_id, digest)
+        unknown = set(digests) - self.by_sha256.keys()
+        for chunk in _chunks(sorted(unknown)):
+            for article_id, digest in self.connection.execute(
+                select(ArticleRow.id, ArticleRow.text_sha256).where(
+                    ArticleRow.text_sha256.in_(chunk)
+                )
+            ):
+                self.by_sha256.setdefault(digest, _ArticleRef(article_id, digest))
+
+    # Annotators and annotation sets
+
+    def _annotator_id(self, document: ImportedDocument) -> int:
+        name = document.annotator or self.default_annotator
+        if not name:
+            raise StoreError(
+                f"{document.where}: the document names no annotator and no default annotator "
+                "was given"
+            )
+        annotator_id = self.annotators.get(name)
+        if annotator_id is None:
+            annotator_id = self.connection.execute(
+                insert(AnnotatorRow).values(name=name).returning(AnnotatorRow.id)
+            ).scalar_one()
+            self.annotators[name] = annotator_id
+        return annotator_id
+
+    def _sets(
+        self, documents: Sequence[ImportedDocument], articles: list[_ArticleRef]
+    ) -> tuple[list[int], set[int]]:
+        """The annotation set of each document, and those of them created now (where missing).
+        Statuses are updated."""
+        keys: list[tuple[int, int]] = []
+        for document, ref in zip(documents, articles, strict=True):
+            assert ref.id is not None  # inserted by ``_articles``
+            keys.append((ref.id, self._annotator_id(document)))
+        unread = sorted({key[0] for key in keys} & (self.present_articles - self.sets_read))
+        self.sets_read.update(unread)
+        for chunk in _chunks(unread):
+            for set_id, article_id, annotator_id, set_status in self.connection.execute(
+                select(
+                    AnnotationSetRow.id,
+                    AnnotationSetRow.article_id,
+                    AnnotationSetRow.annotator_id,
+                    AnnotationSetRow.status,
+                ).where(AnnotationSetRow.article_id.in_(chunk))
+            ):
+                self.sets[article_id, annotator_id] = set_id
+                self.statuses[set_id] = set_status
+        new: dict[tuple[int, int], dict[str, Any]] = {}
+        changed: dict[int, str] = {}
+        for document, key in zip(documents, keys, strict=True):
+            set_id = self.sets.get(key)
+            if set_id is None:
+                row = new.setdefault(
+                    key,
+                    {
+                        "article_id": key[0],
+                        "annotator_id": key[1],
+                        "status": None,
+                        "updated_at": self.now,
+                    },
+                )
+                row["status"] = _next_status(row["status"], document)
+            else:
+                status = _next_status(self.statuses[set_id], document)
+                if status != self.statuses[set_id]:
+                    self.statuses[set_id] = changed[set_id] = status
+        if changed:
+            self.connection.execute(
+                update(AnnotationSetRow)
+                .where(AnnotationSetRow.id == bindparam("set_id"))
+                .values(status=bindparam("new_status"), updated_at=self.now),
+                [{"set_id": key, "new_status": value} for key, value in changed.items()],
+            )
+        if new:
+            self.connection.execute(insert(AnnotationSetRow), list(new.values()))
+            for set_id, article_id, annotator_id in self.connection.execute(
+                _SET_IDS, {"ids": sorted({article_id for article_id, _ in new})}
+            ):
+                if (row := new.get((article_id, annotator_id))) is not None:
+                    self.sets[article_id, annotator_id] = set_id
+                    self.statuses[set_id] = row["status"]
+        created = {self.sets[key] for key in new}
+        self.created_sets |= created
+        return [self.sets[key] for key in keys], created
+
+    # Spans and relations
+
+    def _contents(self, set_ids: list[int], created: set[int]) -> dict[int, _SetContents]:
+        """What the batch's sets already hold (those ``created`` now hold nothing): every span
+        and relation id, and by content the spans and relations stored before this import."""
+        contents = {set_id: _SetContents() for set_id in set_ids}
+        stored = sorted(contents.keys() - created)
+        for chunk in _chunks(stored):
+            for span_id, set_id, start, end, label in self.connection.execute(
+                select(SpanRow.id, SpanRow.set_id, SpanRow.start, SpanRow.end, SpanRow.label).where(
+                    SpanRow.set_id.in_(chunk)
+                )
+            ):
+                held = contents[set_id]
+                held.span_ids.add(span_id)
+                if set_id not in self.created_sets and span_id not in self.added:
+                    held.spans.setdefault((start, end, label), span_id)
+            for relation_id, set_id, head, child, label in self.connection.execute(
+                select(
+                    RelationRow.id,
+                    RelationRow.set_id,
+                    RelationRow.head_id,
+                    RelationRow.child_id,
+                    RelationRow.label,
+                ).where(RelationRow.set_id.in_(chunk))
+            ):
+                held = contents[set_id]
+                held.relation_ids.add(relation_id)
+                if set_id not in self.created_sets and relation_id not in self.added:
+                    held.relations.add((head, child, label))
+        return contents
+
+    def _annotations(
+        self,
+        documents: Sequence[ImportedDocument],
+        set_ids: list[int],
+        contents: dict[int, _SetContents],
+    ) -> None:
+        taken_spans = self._taken(
+            _SPAN_IDS, (span.id for document in documents for span in document.spans)
+        )
+        taken_relations = self._taken(
+            _RELATION_IDS,
+            (relation.id for document in documents for relation in document.relations),
+        )
+        spans: list[dict[str, Any]] = []
+        relations: list[dict[str, Any]] = []
+        report = self.report
+        for document, set_id in zip(documents, set_ids, strict=True):
+            held = contents[set_id]
+            earlier = set_id not in self.created_sets  # it held annotations before this import
+            stored_as: dict[str, str] = {}  # the document's span id -> the stored span's id
+            for span in document.spans:
+                found = span.id if span.id in held.span_ids else None
+                found = found or held.spans.get((span.start, span.end, span.label))
+                if found is not None:
+                    stored_as[span.id] = found
+                    report.spans_present += 1
+                    continue
+                span_id = new_id() if span.id in taken_spans else span.id
+                taken_spans.add(span_id)
+                held.span_ids.add(span_id)
+                if earlier:
+                    self.added.add(span_id)
+                stored_as[span.id] = span_id
+                spans.append(
+                    {
+                        "id": span_id,
+                        "set_id": set_id,
+                        "start": span.start,
+                        "end": span.end,
+                        "label": span.label,
+                        "text": span.text,
+                        "attrs": span.attrs,
+                        "origin": span.origin.value,
+                        "created_at": self.stamp,
+                        "updated_at": self.stamp,
+                    }
+                )
+            for relation in document.relations:
+                if relation.origin == Origin.DERIVED:  # follows from the others; never stored
+                    continue
+                head, child = stored_as.get(relation.head), stored_as.get(relation.child)
+                if head is None or child is None:
+                    raise StoreError(
+                        f"{document.where}: relation {relation.id} links span "
+                        f"{relation.child if head else relation.head}, which the document "
+                        "does not have"
+                    )
+                if relation.id in held.relation_ids or (head, child, relation.label) in (
+                    held.relations
+                ):
+                    report.relations_present += 1
+                    continue
+                relation_id = new_id() if relation.id in taken_relations else relation.id
+                taken_relations.add(relation_id)
+                held.relation_ids.add(relation_id)
+                if earlier:
+                    self.added.add(relation_id)
+                relations.append(
+                    {
+                        "id": relation_id,
+                        "set_id": set_id,
+                        "head_id": head,
+                        "child_id": child,
+                        "label": relation.label,
+                        "origin": relation.origin.value,
+                        "created_at": self.stamp,
+                    }
+                )
+        if spans:
+            self.connection.execute(insert(_BULK_SPANS), spans)
+            report.spans_added += len(spans)
+        if relations:
+            self.connection.execute(insert(_BULK_RELATIONS), relations)
+            report.relations_added += len(relations)
+
+    def _taken(self, query: Select[tuple[str]], ids: Iterable[str]) -> set[str]:
+        """Those of ``ids`` that ``query`` finds in its table (in any set)."""
+        taken: set[str] = set()
+        for chunk in _chunks(sorted(set(ids))):
+            taken.update(self.connection.execute(query, {"ids": chunk}).scalars())
+        return taken
+
+
+def _next_status(current: str | None, document: ImportedDocument) -> str:
+    """A set's status once ``document`` is imported into it: the document's own, else work on
+    an untouched set puts it in progress, as the first span drawn in the window does."""
+    if document.status is not None:
+        return document.status.value
+    if document.spans and current in (None, Status.TODO):
+        return Status.IN_PROGRESS.value
+    return current or Status.TODO.value
+
+
+def _chunks(values: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(values), _IN_CHUNK):
+        yield values[start : start + _IN_CHUNK]
 
 
 class _Grouped:
-    """Walks rows ordered by ``set_id``, handing out one set's rows at a time."""
+    """Walks rows ordered by their first column, the set id, handing out one set's rows at a
+    time."""
 
     def __init__(self, rows: Iterable[Any]) -> None:
-        self._rows = iter(rows)
-        self._next: Any = next(self._rows, None)
+        self._groups = groupby(rows, key=itemgetter(0))
+        self._next: tuple[int, Iterator[Any]] | None = next(self._groups, None)
 
     def take(self, set_id: int) -> list[Any]:
-        taken = []
-        while self._next is not None and self._next.set_id <= set_id:
-            if self._next.set_id == set_id:
-                taken.append(self._next)
-            self._next = next(self._rows, None)
+        while self._next is not None and self._next[0] < set_id:
+            self._next = next(self._groups, None)
+        if self._next is None or self._next[0] != set_id:
+            return []
+        taken = list(self._next[1])
+        self._next = next(self._groups, None)
         return taken
 
 
@@ -543,6 +1124,16 @@ _SPAN_COLUMNS = (
     type_coerce(SpanRow.created_at, String).label("created_at"),
     type_coerce(SpanRow.updated_at, String).label("updated_at"),
 )
+# As ``_SPAN_COLUMNS``, with the JSON column read as text: ``_attrs`` parses it for less.
+_EXPORT_SPAN_COLUMNS = (
+    SpanRow.id,
+    SpanRow.start,
+    SpanRow.end,
+    SpanRow.label,
+    SpanRow.text,
+    type_coerce(SpanRow.attrs, String).label("attrs"),
+    *_SPAN_COLUMNS[-3:],  # origin and the times
+)
 _RELATION_COLUMNS = (
     RelationRow.id,
     RelationRow.head_id,
@@ -550,6 +1141,83 @@ _RELATION_COLUMNS = (
     RelationRow.label,
     RelationRow.origin,
 )
+
+
+_EXPORT_SET_COLUMNS = (
+    AnnotationSetRow.id.label("set_id"),
+    AnnotationSetRow.status,
+    AnnotatorRow.name,
+    ArticleRow.id.label("article_id"),
+    ArticleRow.external_id,
+    ArticleRow.title,
+    ArticleRow.text,
+    ArticleRow.text_sha256,
+    ArticleRow.source,
+    ArticleRow.url,
+    ArticleRow.published,
+    ArticleRow.language,
+    ArticleRow.meta,
+)
+
+
+def _exported_article(row: Any) -> Article:
+    """An article from a row of ``_EXPORT_SET_COLUMNS`` (trusted: no validation)."""
+    return Article.model_construct(
+        id=row.article_id,
+        external_id=row.external_id,
+        title=row.title,
+        text=row.text,
+        text_sha256=row.text_sha256,
+        source=row.source,
+        url=row.url,
+        published=row.published,
+        language=row.language,
+        meta=row.meta or {},
+    )
+
+
+class _ExportedSpans:
+    """Builds spans from rows of ``set_id, *_EXPORT_SPAN_COLUMNS``, the hottest loop of an
+    export. Spans stored together share their times, so each distinct time is parsed once."""
+
+    def __init__(self) -> None:
+        self._times: dict[str | datetime | None, datetime | None] = {}
+
+    def __call__(self, rows: list[Any]) -> tuple[Span, ...]:
+        times = self._times
+        if len(times) > 10_000:
+            times.clear()
+        trusted, origins, parsed = Span.trusted, _ORIGINS, _attrs
+        spans = []
+        for _, span_id, start, end, label, text, attrs, origin, created, updated in rows:
+            created_at = times.get(created)
+            if created_at is None:
+                created_at = times[created] = _aware(created)
+            updated_at = times.get(updated)
+            if updated_at is None:
+                updated_at = times[updated] = _aware(updated)
+            spans.append(
+                trusted(
+                    span_id,
+                    start,
+                    end,
+                    label,
+                    text,
+                    {} if attrs == "{}" else parsed(attrs),
+                    origins[origin],
+                    created_at,
+                    updated_at,
+                )
+            )
+        return tuple(spans)
+
+
+def _attrs(value: str | dict[str, Any] | None) -> dict[str, Any]:
+    """Attributes as read raw: JSON text on SQLite, or parsed already by drivers that know
+    JSON."""
+    if isinstance(value, str):
+        return orjson.loads(value)
+    return value or {}
 
 
 def _span(row: Any) -> Span:
@@ -570,7 +1238,8 @@ def _span(row: Any) -> Span:
 def _aware(value: datetime | str | None) -> datetime | None:
     """Stored times are UTC; SQLite hands them back naive, or as text when read raw."""
     if isinstance(value, str):
-        value = datetime.fromisoformat(value)
+        # Parsing with the offset is several times faster than ``replace(tzinfo=...)`` after.
+        return datetime.fromisoformat(value if value[-6] in "+-" else value + "+00:00")
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
@@ -580,7 +1249,7 @@ def _relation(row: Any) -> Relation:
         head=row.head_id,
         child=row.child_id,
         label=row.label,
-        origin=Origin(row.origin),
+        origin=_ORIGINS[row.origin],
     )
 
 

@@ -1,0 +1,276 @@
+"""File ▸ Import and File ▸ Export: choose a format and a file, then the work runs on a worker
+thread behind a progress dialog that can cancel it. A cancelled export leaves no file (writers
+are atomic); a cancelled import commits nothing (one transaction per file).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QWidget,
+)
+
+from annotator.core.models import Status
+from annotator.core.units import Unit
+from annotator.formats.base import ExportReport, ImportOptions
+from annotator.formats.registry import EXPORT_FORMATS, IMPORT_FORMATS, reader_for, writer_for
+from annotator.gui.workspace import Workspace
+
+T = TypeVar("T")
+
+
+class Cancelled(Exception):
+    """The user pressed Cancel; raised inside the work so that nothing is committed."""
+
+
+class Job(QObject):
+    """Work that reports progress (a count) and finishes with a message or an error."""
+
+    progressed = Signal(int)
+    succeeded = Signal(str)
+    failed = Signal(str)
+
+    def __init__(self, work: Callable[[Job], str]) -> None:
+        super().__init__()
+        self._work = work
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def counted(self, items: Iterable[T]) -> Iterator[T]:
+        """Pass items through, reporting each and stopping when cancelled."""
+        for count, item in enumerate(items, 1):
+            if self._cancel.is_set():
+                raise Cancelled
+            yield item
+            self.progressed.emit(count)
+        if self._cancel.is_set():
+            raise Cancelled
+
+    def run(self) -> None:
+        try:
+            message = self._work(self)
+        except Cancelled:
+            self.failed.emit("Cancelled: nothing was written.")
+        except Exception as error:  # shown to the user instead of a traceback
+            self.failed.emit(str(error) or type(error).__name__)
+        else:
+            self.succeeded.emit(message)
+
+
+class JobRunner(QObject):
+    """Runs a job on its own thread behind a cancellable progress dialog."""
+
+    finished = Signal(bool, str)  # succeeded, message
+
+    def __init__(self, parent: QWidget, title: str, job: Job, unit: str) -> None:
+        super().__init__(parent)
+        self.job = job
+        self._unit = unit
+        self._thread = QThread(self)
+        job.moveToThread(self._thread)
+        self._thread.started.connect(job.run)
+        self.dialog = QProgressDialog(f"{title}…", "Cancel", 0, 0, parent)
+        self.dialog.setWindowTitle(title)
+        self.dialog.setMinimumDuration(300)
+        self.dialog.canceled.connect(job.cancel)
+        # Bound methods of this object (which lives on the GUI thread), so that Qt queues the
+        # calls from the worker thread instead of making them there.
+        job.progressed.connect(self._progressed)
+        job.succeeded.connect(self._succeeded)
+        job.failed.connect(self._failed)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _progressed(self, count: int) -> None:
+        self.dialog.setLabelText(f"{count} {self._unit}…")
+
+    def _succeeded(self, message: str) -> None:
+        self._done(True, message)
+
+    def _failed(self, message: str) -> None:
+        self._done(False, message)
+
+    def _done(self, ok: bool, message: str) -> None:
+        self._thread.quit()
+        self._thread.wait()
+        self.dialog.reset()
+        self.finished.emit(ok, message)
+
+
+def export_job(workspace: Workspace, name: str, target: Path, filters: dict[str, Any]) -> Job:
+    def work(job: Job) -> str:
+        writer = writer_for(name)
+        report = ExportReport()
+        items = workspace.store.iter_export(**filters)
+        writer.write(job.counted(items), target, workspace.schema, report)
+        return report.summary()
+
+    return Job(work)
+
+
+def import_job(workspace: Workspace, name: str, path: Path, options: ImportOptions) -> Job:
+    def work(job: Job) -> str:
+        reader = reader_for(name)
+        documents = job.counted(reader.read(path, options))
+        report = workspace.store.import_documents(documents, default_annotator=options.annotator)
+        skipped = getattr(reader, "skipped", [])
+        lines = [f"{path.name}: {report}"]
+        if skipped:
+            lines.append(f"{len(skipped)} skipped:")
+            lines += [f"  {message}" for message in skipped[:50]]
+        return "\n".join(lines)
+
+    return Job(work)
+
+
+def _path_row(parent: QWidget, edit: QLineEdit, choose: Callable[[], str]) -> QWidget:
+    row = QWidget(parent)
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    browse = QPushButton("Browse…", row)
+    browse.clicked.connect(lambda: (chosen := choose()) and edit.setText(chosen))
+    layout.addWidget(edit, 1)
+    layout.addWidget(browse)
+    return row
+
+
+class ExportDialog(QDialog):
+    def __init__(self, user: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export annotations")
+        self.setObjectName("exportDialog")
+        self.format_box = QComboBox(self)
+        self.format_box.addItems(list(EXPORT_FORMATS))
+        self.path_edit = QLineEdit(self)
+        self.mine_only = QCheckBox(f"Only {user}'s annotations", self)
+        self.status_box = QComboBox(self)
+        self.status_box.addItems(["any status", *(status.value for status in Status)])
+        self._user = user
+        form = QFormLayout(self)
+        form.addRow("Format", self.format_box)
+        form.addRow("File", _path_row(self, self.path_edit, self._choose))
+        form.addRow("", self.mine_only)
+        form.addRow("Status", self.status_box)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _choose(self) -> str:
+        return QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text())[0]
+
+    def filters(self) -> dict[str, Any]:
+        status = self.status_box.currentText()
+        return {
+            "annotator": self._user if self.mine_only.isChecked() else None,
+            "status": None if status == "any status" else Status(status),
+        }
+
+
+class ImportDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Import annotations")
+        self.setObjectName("importDialog")
+        self.format_box = QComboBox(self)
+        self.format_box.addItems(list(IMPORT_FORMATS))
+        self.path_edit = QLineEdit(self)
+        self.unit_box = QComboBox(self)
+        self.unit_box.addItems(["auto", *(unit.value for unit in Unit)])
+        self.skip_invalid = QCheckBox(
+            "Skip invalid spans (and list them) instead of stopping", self
+        )
+        form = QFormLayout(self)
+        form.addRow("Format", self.format_box)
+        form.addRow("File or folder", _path_row(self, self.path_edit, self._choose))
+        form.addRow("Offsets count", self.unit_box)
+        form.addRow("", self.skip_invalid)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _choose(self) -> str:
+        return QFileDialog.getOpenFileName(self, "Import from", self.path_edit.text())[0]
+
+    def options(self, user: str) -> ImportOptions:
+        unit = self.unit_box.currentText()
+        return ImportOptions(
+            offset_unit=None if unit == "auto" else Unit(unit),
+            annotator=user,
+            skip_invalid=self.skip_invalid.isChecked(),
+        )
+
+
+class Exchange(QObject):
+    """The File menu's import and export, for one window."""
+
+    imported = Signal()
+
+    def __init__(self, workspace: Workspace, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._workspace = workspace
+        self._parent = parent
+        self.runner: JobRunner | None = None
+        self.result_box: QMessageBox | None = None
+
+    def export(self) -> None:
+        dialog = ExportDialog(self._workspace.user, self._parent)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.path_edit.text():
+            self.start_export(
+                dialog.format_box.currentText(), Path(dialog.path_edit.text()), dialog.filters()
+            )
+
+    def import_(self) -> None:
+        dialog = ImportDialog(self._parent)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.path_edit.text():
+            self.start_import(
+                dialog.format_box.currentText(),
+                Path(dialog.path_edit.text()),
+                dialog.options(self._workspace.user),
+            )
+
+    def start_export(self, name: str, target: Path, filters: dict[str, Any]) -> JobRunner:
+        job = export_job(self._workspace, name, target, filters)
+        return self._run("Exporting", job, "records", imported=False)
+
+    def start_import(self, name: str, path: Path, options: ImportOptions) -> JobRunner:
+        job = import_job(self._workspace, name, path, options)
+        return self._run("Importing", job, "documents", imported=True)
+
+    def _run(self, title: str, job: Job, unit: str, *, imported: bool) -> JobRunner:
+        runner = JobRunner(self._parent, title, job, unit)
+        runner.finished.connect(lambda ok, message: self._finished(ok, message, imported))
+        self.runner = runner
+        runner.start()
+        return runner
+
+    def _finished(self, ok: bool, message: str, imported: bool) -> None:
+        if ok and imported:
+            self.imported.emit()
+        icon = QMessageBox.Icon.Information if ok else QMessageBox.Icon.Warning
+        self.result_box = QMessageBox(icon, "annotator", message, parent=self._parent)
+        self.result_box.open()  # not exec(): the window stays usable

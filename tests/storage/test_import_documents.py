@@ -1,0 +1,246 @@
+"""Store.import_documents: one file's annotated documents in one transaction."""
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import func, select
+from storage_helpers import add_article, span_on
+
+from annotator.core.exchange import ImportedDocument
+from annotator.core.models import ArticleIn, Origin, Relation, Span, Status
+from annotator.storage.orm import AnnotationSetRow, ArticleRow, RelationRow, SpanRow
+from annotator.storage.store import DocumentImportReport, Store, StoreError
+
+TEXT = "Presiden 🇮🇩 Joko Widodo bertemu Volodymyr Zelensky di Kyiv."
+OTHER = "Ilmuwan 👩‍🔬 Siti Rahman dari Lagos mengatakan hal itu."
+
+
+def document(
+    external_id: str = "a1",
+    text: str = TEXT,
+    annotator: str | None = "ana",
+    spans: list[Span] | None = None,
+    relations: list[Relation] | None = None,
+    status: Status | None = None,
+    where: str = "file.jsonl:1",
+) -> ImportedDocument:
+    return ImportedDocument(
+        article=ArticleIn(external_id=external_id, title=f"Title {external_id}", text=text),
+        annotator=annotator,
+        spans=spans or [],
+        relations=relations or [],
+        status=status,
+        where=where,
+    )
+
+
+def count(store: Store, table: type) -> int:
+    with store._transaction() as session:
+        return session.scalar(select(func.count()).select_from(table)) or 0
+
+
+def quote_document(status: Status | None = None) -> tuple[ImportedDocument, Span, Span, Relation]:
+    """ana's document on a1: Joko Widodo (PER) visits Kyiv (GPE, with an attribute)."""
+    joko = span_on(TEXT, "Joko Widodo", "PER")
+    kyiv = span_on(TEXT, "Kyiv", "GPE").model_copy(update={"attrs": {"note": "capital"}})
+    link = Relation(head=joko.id, child=kyiv.id, label="visits", origin=Origin.SUGGESTED)
+    return document(spans=[joko, kyiv], relations=[link], status=status), joko, kyiv, link
+
+
+def test_documents_become_articles_sets_spans_and_relations(store: Store) -> None:
+    doc, joko, kyiv, link = quote_document(status=Status.DONE)
+    report = store.import_documents([doc], None)
+    assert report == DocumentImportReport(
+        documents=1, articles_added=1, spans_added=2, relations_added=1
+    )
+    article_id = store.find_article("a1")
+    assert article_id is not None
+    assert store.get_article(article_id).text == TEXT
+    annotations = store.annotations(article_id, "ana")
+    assert annotations.status is Status.DONE
+    assert [(s.id, s.start, s.end, s.label, s.text, s.attrs) for s in annotations.spans] == [
+        (joko.id, joko.start, joko.end, "PER", "Joko Widodo", {}),
+        (kyiv.id, kyiv.start, kyiv.end, "GPE", "Kyiv", {"note": "capital"}),
+    ]
+    assert all(span.created_at is not None for span in annotations.spans)
+    assert annotations.relations == (link,)
+    assert str(report) == (
+        "1 documents; articles: 1 added, 0 already present; spans: 2 added, 0 already present; "
+        "relations: 1 added, 0 already present"
+    )
+
+
+def test_importing_the_same_documents_again_adds_nothing(store: Store) -> None:
+    doc, *_ = quote_document()
+    store.import_documents([doc], None)
+    again = store.import_documents([doc], None)
+    assert again == DocumentImportReport(
+        documents=1, articles_present=1, spans_present=2, relations_present=1
+    )
+    assert (count(store, ArticleRow), count(store, SpanRow), count(store, RelationRow)) == (1, 2, 1)
+
+
+def test_spans_without_their_ids_are_recognised_by_offsets_and_label(store: Store) -> None:
+    """Formats that carry no ids give new ones each read: the same span is still present."""
+    doc, joko, kyiv, _ = quote_document()
+    store.import_documents([doc], None)
+    fresh_joko = joko.model_copy(update={"id": "fresh-1"})
+    fresh_kyiv = kyiv.model_copy(update={"id": "fresh-2"})
+    relabelled = span_on(TEXT, "Kyiv", "LOC")
+    relink = Relation(id="fresh-3", head=fresh_joko.id, child=fresh_kyiv.id, label="visits")
+    report = store.import_documents(
+        [document(spans=[fresh_joko, fresh_kyiv, relabelled], relations=[relink])], None
+    )
+    assert (report.spans_added, report.spans_present) == (1, 2)
+    assert (report.relations_added, report.relations_present) == (0, 1)
+    spans = store.annotations(store.find_article("a1") or 0, "ana").spans
+    assert {s.id for s in spans} == {joko.id, kyiv.id, relabelled.id}
+
+
+def test_two_equal_spans_in_a_file_are_both_kept(store: Store) -> None:
+    first = span_on(TEXT, "Kyiv", "GPE")
+    second = first.model_copy(update={"id": "second"})
+    report = store.import_documents([document(spans=[first, second])], None)
+    assert report.spans_added == 2
+    assert store.import_documents([document(spans=[first, second])], None).spans_present == 2
+    assert count(store, SpanRow) == 2
+
+
+def test_equal_spans_in_documents_far_apart_in_a_file_are_both_kept(store: Store) -> None:
+    """The same article and annotator again after other documents (in a later batch)."""
+    first = span_on(TEXT, "Kyiv", "GPE")
+    between = [document(f"b{n}", f"Artikel nomor {n}.") for n in range(300)]
+    again = document(spans=[first.model_copy(update={"id": "again"})], where="f:302")
+    report = store.import_documents([document(spans=[first]), *between, again], None)
+    assert (report.spans_added, report.spans_present) == (2, 0)
+    assert store.import_documents([document(spans=[first]), again], None).spans_present == 2
+
+
+def test_a_span_id_used_by_another_set_gets_a_new_id(store: Store) -> None:
+    doc, joko, kyiv, link = quote_document()
+    store.import_documents([doc], None)
+    copy = document(annotator="budi", spans=[joko, kyiv], relations=[link])
+    report = store.import_documents([copy], None)
+    assert (report.spans_added, report.relations_added) == (2, 1)
+    budi = store.annotations(store.find_article("a1") or 0, "budi")
+    assert {s.id for s in budi.spans}.isdisjoint({joko.id, kyiv.id})
+    (relation,) = budi.relations
+    by_id = {s.id: s for s in budi.spans}
+    assert (by_id[relation.head].text, by_id[relation.child].text) == ("Joko Widodo", "Kyiv")
+    assert relation.id != link.id
+    ana = store.annotations(store.find_article("a1") or 0, "ana")
+    assert {s.id for s in ana.spans} == {joko.id, kyiv.id}
+
+
+def test_the_same_set_twice_in_one_file_is_merged(store: Store) -> None:
+    doc, joko, _, _ = quote_document()
+    later = document(spans=[joko, span_on(TEXT, "Volodymyr Zelensky", "PER")], where="f:2")
+    report = store.import_documents([doc, later], None)
+    assert (report.articles_added, report.spans_added, report.spans_present) == (1, 3, 1)
+    assert count(store, AnnotationSetRow) == 1
+
+
+def test_articles_are_matched_by_id_or_by_text(store: Store) -> None:
+    add_article(store, "a1", TEXT)
+    add_article(store, "b1", OTHER)
+    span = span_on(OTHER, "Siti Rahman", "PER")
+    report = store.import_documents(
+        [document(), document(external_id="copy-of-b1", text=OTHER, spans=[span])], None
+    )
+    assert (report.articles_added, report.articles_present) == (0, 2)
+    assert count(store, ArticleRow) == 2
+    assert store.find_article("copy-of-b1") is None
+    assert store.annotations(store.find_article("b1") or 0, "ana").spans[0].id == span.id
+
+
+def test_same_id_with_another_text_is_refused_and_nothing_is_imported(store: Store) -> None:
+    add_article(store, "a1", TEXT)
+    docs = [document(external_id="b1", text=OTHER), document(text=OTHER, where="data.jsonl:2")]
+    with pytest.raises(StoreError, match=r"^data\.jsonl:2: article 'a1' is already stored with a"):
+        store.import_documents(docs, None)
+    assert store.find_article("b1") is None
+    assert count(store, AnnotationSetRow) == 0
+
+
+def test_same_id_with_two_texts_in_one_file_is_refused(store: Store) -> None:
+    docs = [document(), document(text=OTHER, where="data.jsonl:7")]
+    with pytest.raises(StoreError, match=r"data\.jsonl:7: article 'a1'"):
+        store.import_documents(docs, None)
+    assert count(store, ArticleRow) == 0
+
+
+def test_a_failing_reader_rolls_back_the_whole_file(store: Store) -> None:
+    def documents() -> Iterator[ImportedDocument]:
+        for number in range(450):  # more than two batches are stored before the failure
+            text = f"Artikel {number}: Joko Widodo di Kyiv."
+            yield document(f"a{number}", text, spans=[span_on(text, "Kyiv", "GPE")])
+        raise ValueError("data.jsonl:451: span 3: bad offsets")
+
+    seen: list[int] = []
+    with pytest.raises(ValueError, match="bad offsets"):
+        store.import_documents(documents(), None, seen.append)
+    assert seen == [200, 400]
+    assert (count(store, ArticleRow), count(store, SpanRow), count(store, AnnotationSetRow)) == (
+        0,
+        0,
+        0,
+    )
+
+
+def test_progress_counts_stored_documents(store: Store) -> None:
+    seen: list[int] = []
+    docs = [document(f"a{n}", f"Artikel nomor {n}.") for n in range(450)]
+    assert store.import_documents(docs, None, seen.append).documents == 450
+    assert seen == [200, 400, 450]
+
+
+def test_default_annotator_names_documents_without_one(store: Store) -> None:
+    store.import_documents([document(annotator=None, spans=[span_on(TEXT, "Kyiv", "GPE")])], "ika")
+    assert len(store.annotations(store.find_article("a1") or 0, "ika").spans) == 1
+
+
+def test_a_document_without_annotator_needs_a_default(store: Store) -> None:
+    with pytest.raises(StoreError, match=r"file\.jsonl:1: the document names no annotator"):
+        store.import_documents([document(annotator=None)], None)
+    assert count(store, ArticleRow) == 0
+
+
+def test_statuses(store: Store) -> None:
+    kyiv = span_on(TEXT, "Kyiv", "GPE")
+    store.import_documents(
+        [
+            document("a1", spans=[kyiv]),  # work without a status: in progress
+            document("b1", OTHER),  # nothing: todo
+            document("c1", "Artikel ketiga.", status=Status.SKIPPED),
+        ],
+        None,
+    )
+    ids = {key: store.find_article(key) or 0 for key in ("a1", "b1", "c1")}
+    statuses = {key: store.annotations(ids[key], "ana").status for key in ids}
+    assert statuses == {"a1": Status.IN_PROGRESS, "b1": Status.TODO, "c1": Status.SKIPPED}
+    store.set_status(ids["a1"], "ana", Status.DONE)
+    store.import_documents(
+        [
+            document("a1", spans=[kyiv]),  # no status in the file: done stays done
+            document("b1", OTHER, spans=[span_on(OTHER, "Lagos", "GPE")]),  # todo, now work
+            document("c1", "Artikel ketiga.", status=Status.DONE),  # the file's status wins
+        ],
+        None,
+    )
+    statuses = {key: store.annotations(ids[key], "ana").status for key in ids}
+    assert statuses == {"a1": Status.DONE, "b1": Status.IN_PROGRESS, "c1": Status.DONE}
+
+
+def test_derived_relations_are_not_stored(store: Store) -> None:
+    doc, joko, kyiv, _ = quote_document()
+    doc.relations = [Relation(head=joko.id, child=kyiv.id, label="claimant", origin=Origin.DERIVED)]
+    assert store.import_documents([doc], None).relations_added == 0
+    assert count(store, RelationRow) == 0
+
+
+def test_a_relation_to_a_span_the_document_lacks_is_refused(store: Store) -> None:
+    doc, joko, _, _ = quote_document()
+    doc.relations = [Relation(head=joko.id, child="elsewhere", label="visits")]
+    with pytest.raises(StoreError, match=r"file\.jsonl:1: relation \w+ links span elsewhere"):
+        store.import_documents([doc], None)
+    assert count(store, SpanRow) == 0
