@@ -88,7 +88,9 @@ def test_reopening_keeps_data_and_does_not_migrate_again(
     def no_upgrade(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("migrations ran on an up-to-date database")
 
-    monkeypatch.setattr(database.command, "upgrade", no_upgrade)
+    from alembic import command
+
+    monkeypatch.setattr(command, "upgrade", no_upgrade)
     reopened = Store.open(db_url)
     try:
         assert reopened.article_count() == 1
@@ -164,3 +166,9 @@ def test_default_url_is_in_user_data_dir(tmp_path: Path, monkeypatch: pytest.Mon
     finally:
         store.close()
     assert (tmp_path / "data" / "annotator" / "annotator.db").is_file()
+
+
+def test_schema_head_constant_is_alembic_head(tmp_path: Path) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'h.db'}")
+    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    assert head == database.SCHEMA_HEAD
