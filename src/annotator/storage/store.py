@@ -251,23 +251,34 @@ class Store:
             if set_row.status == Status.TODO:
                 set_row.status = Status.IN_PROGRESS
             now = utcnow()
-            row = SpanRow(
-                id=span.id,
-                set_id=set_row.id,
-                start=span.start,
-                end=span.end,
-                label=span.label,
-                text=span.text,
-                attrs=dict(span.attrs),
-                origin=span.origin.value,
-                created_at=span.created_at or now,
-                updated_at=now,
-            )
-            session.add(row)
-            session.flush()
+            values = {
+                "id": span.id,
+                "set_id": set_row.id,
+                "start": span.start,
+                "end": span.end,
+                "label": span.label,
+                "text": span.text,
+                "attrs": dict(span.attrs),
+                "origin": span.origin.value,
+                "created_at": span.created_at or now,
+                "updated_at": now,
+            }
+            # A Core insert: this runs on every keystroke that tags, and the unit of work
+            # costs more than the insert itself.
+            session.execute(insert(SpanRow), [values])
             for relation in relations:
                 session.add(_relation_row(relation, set_row.id))
-            return _span(row)
+            return Span.trusted(
+                span.id,
+                span.start,
+                span.end,
+                span.label,
+                span.text,
+                values["attrs"],
+                span.origin,
+                values["created_at"],
+                now,
+            )
 
     def delete_span(self, span_id: str) -> tuple[Span, tuple[Relation, ...]]:
         """Remove a span and every relation that involves it; returns what was removed."""
