@@ -56,3 +56,13 @@ def test_importing_the_core_loads_neither_qt_nor_sqlalchemy() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_the_window_shell_shows_before_heavy_modules_load() -> None:
+    """Cold start: the empty window must not wait for pydantic, SQLAlchemy or Alembic."""
+    code = (
+        "import sys, annotator.__main__, annotator.gui.app, annotator.gui.main_window; "
+        "print(sorted(m for m in ('pydantic', 'sqlalchemy', 'alembic') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "[]", result.stderr

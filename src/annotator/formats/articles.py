@@ -159,8 +159,11 @@ def _lines(path: Path, stream: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
         yield number, start, content
 
 
-def _parse_line(raw: bytes, offset: int) -> ArticleIn:
-    """Turn one JSONL line into an article; raises ``ValueError`` with a reason for the user."""
+def _json_object(raw: bytes, offset: int) -> dict[str, Any]:
+    """Parse one JSONL line that must hold an object; ``offset`` is where it starts in the file.
+
+    Raises ``ValueError`` with a reason for the user.
+    """
     try:
         decoded = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -171,7 +174,12 @@ def _parse_line(raw: bytes, offset: int) -> ArticleIn:
         raise ValueError(_json_error(decoded, error)) from None
     if not isinstance(record, dict):
         raise ValueError(f"expected a JSON object, got {_json_type(record)}")
+    return record
 
+
+def _parse_line(raw: bytes, offset: int) -> ArticleIn:
+    """Turn one JSONL line into an article; raises ``ValueError`` with a reason for the user."""
+    record = _json_object(raw, offset)
     external_id = _external_id(record)
     text = record.get("text")
     if text is None:

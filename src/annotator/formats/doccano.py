@@ -37,15 +37,13 @@ from annotator.core.schema import LabelSchema
 from annotator.core.text import check_text, title_from_text
 from annotator.formats.articles import (
     ImportFileError,
-    _invalid_utf8,
-    _json_error,
+    _json_object,
     _json_type,
-    _lines,
-    _open_error,
     _optional_string,
 )
 from annotator.formats.atomic import atomic_output
 from annotator.formats.base import ExportReport, ImportOptions
+from annotator.formats.common import array, limited_lines
 from annotator.formats.native_jsonl import ExportError
 from annotator.formats.unit_detection import (
     RawDocument,
@@ -191,44 +189,12 @@ class DoccanoReader:
 def _raw_documents(
     path: Path, options: ImportOptions, skipped: list[str] | None
 ) -> Iterator[RawDocument]:
-    limits = options.limits
-    try:
-        size = path.stat().st_size
-        stream = path.open("rb")
-    except OSError as error:
-        raise _open_error(path, error) from error
-    if size > limits.max_file_bytes:
-        stream.close()
-        raise ImportFileError(
-            path, f"file too large ({size} bytes; the limit is {limits.max_file_bytes})"
-        )
-    with stream:
-        for number, offset, raw in _lines(path, stream):
-            if not raw.strip(b" \t\r"):
-                continue
-            if len(raw) > limits.max_line_bytes:
-                raise ImportFileError(
-                    path, f"line too long (more than {limits.max_line_bytes} bytes)", number
-                )
-            try:
-                record = _record(raw, offset)
-                yield _document(record, path, number, options, skipped)
-            except ValueError as error:
-                raise ImportFileError(path, str(error), number) from error
-
-
-def _record(raw: bytes, offset: int) -> dict[str, Any]:
-    try:
-        decoded = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ValueError(_invalid_utf8(raw, error, offset)) from None
-    try:
-        record = orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
-        raise ValueError(_json_error(decoded, error)) from None
-    if not isinstance(record, dict):
-        raise ValueError(f"expected a JSON object, got {_json_type(record)}")
-    return record
+    for number, offset, raw in limited_lines(path, options.limits):
+        try:
+            record = _json_object(raw, offset)
+            yield _document(record, path, number, options, skipped)
+        except ValueError as error:
+            raise ImportFileError(path, str(error), number) from error
 
 
 def _document(
@@ -304,20 +270,13 @@ def _status(record: dict[str, Any]) -> Status | None:
         raise ValueError(f'"status" must be one of {allowed}') from None
 
 
-def _list(record: dict[str, Any], key: str) -> list[Any]:
-    value = record.get(key, [])
-    if not isinstance(value, list):
-        raise ValueError(f'"{key}" must be an array, got {_json_type(value)}')
-    return value
-
-
 def _read_sequence_shape(
     record: dict[str, Any], document: RawDocument, skipped: list[str] | None
 ) -> None:
     if "label" in record and "labels" in record:
         raise ValueError('give "label" or "labels", not both')
     key = "labels" if "labels" in record else "label"
-    for index, item in enumerate(_list(record, key)):
+    for index, item in enumerate(array(record, key)):
         try:
             document.spans.append(_span(item))
         except ValueError as error:
@@ -330,7 +289,7 @@ def _read_relation_shape(
     where = document.where
     index_of: dict[str | int, int] = {}
     left_out: set[str | int] = set()
-    for index, item in enumerate(_list(record, "entities")):
+    for index, item in enumerate(array(record, "entities")):
         entity_id = item.get("id") if isinstance(item, dict) else None
         try:
             if entity_id is not None and (
@@ -350,7 +309,7 @@ def _read_relation_shape(
         if entity_id is not None:
             index_of[entity_id] = len(document.spans)
         document.spans.append(span)
-    for index, item in enumerate(_list(record, "relations")):
+    for index, item in enumerate(array(record, "relations")):
         try:
             document.relations.append(_relation(item, index_of, left_out))
         except ValueError as error:

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import orjson
 from pydantic import ValidationError
 
 from annotator.core.exchange import ImportedDocument
@@ -23,13 +21,10 @@ from annotator.core.models import ArticleIn, Origin, Relation, Span
 from annotator.core.text import check_text, text_sha256
 from annotator.formats.articles import (
     ImportFileError,
-    _invalid_utf8,
-    _json_error,
-    _json_type,
-    _lines,
-    _open_error,
+    _json_object,
 )
 from annotator.formats.base import ImportOptions
+from annotator.formats.common import limited_lines
 from annotator.formats.native_jsonl import ExportRecord
 from annotator.formats.unit_detection import report
 
@@ -44,45 +39,19 @@ class NativeReader:
     def read(self, path: Path, options: ImportOptions) -> Iterator[ImportedDocument]:
         self.skipped = []
         skipped = self.skipped if options.skip_invalid else None
-        limits = options.limits
-        try:
-            size = path.stat().st_size
-            stream = path.open("rb")
-        except OSError as error:
-            raise _open_error(path, error) from error
-        with stream:
-            if size > limits.max_file_bytes:
-                raise ImportFileError(
-                    path, f"file too large ({size} bytes; the limit is {limits.max_file_bytes})"
-                )
-            for number, offset, raw in _lines(path, stream):
-                if not raw.strip(b" \t\r"):
-                    continue
-                if len(raw) > limits.max_line_bytes:
-                    raise ImportFileError(
-                        path, f"line too long (more than {limits.max_line_bytes} bytes)", number
-                    )
-                try:
-                    record = _record(raw, offset)
-                    document = _document(record, f"{path}:{number}", options, skipped)
-                except ValueError as error:
-                    raise ImportFileError(path, str(error), number) from None
-                if document is not None:
-                    yield document
+        for number, offset, raw in limited_lines(path, options.limits):
+            try:
+                record = _record(raw, offset)
+                document = _document(record, f"{path}:{number}", options, skipped)
+            except ValueError as error:
+                raise ImportFileError(path, str(error), number) from None
+            if document is not None:
+                yield document
 
 
 def _record(raw: bytes, offset: int) -> ExportRecord:
     """Parse one line; raises ``ValueError`` with a reason for the user."""
-    try:
-        decoded = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ValueError(_invalid_utf8(raw, error, offset)) from None
-    try:
-        data: Any = orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
-        raise ValueError(_json_error(decoded, error)) from None
-    if not isinstance(data, dict):
-        raise ValueError(f"expected a JSON object, got {_json_type(data)}")
+    data = _json_object(raw, offset)
     try:
         return ExportRecord.model_validate(data)
     except ValidationError as error:

@@ -48,14 +48,12 @@ from annotator.core.text import check_text, title_from_text
 from annotator.core.units import Unit
 from annotator.formats.articles import (
     ImportFileError,
-    _invalid_utf8,
-    _json_error,
+    _json_object,
     _json_type,
-    _lines,
-    _open_error,
 )
 from annotator.formats.atomic import atomic_output
 from annotator.formats.base import ExportReport, ImportOptions, InvalidAnnotation
+from annotator.formats.common import array, limited_lines
 from annotator.formats.tokens import (
     TokenIndex,
     check_span_text,
@@ -224,31 +222,14 @@ class ProdigyReader:
         return self._read(path, options)
 
     def _read(self, path: Path, options: ImportOptions) -> Iterator[ImportedDocument]:
-        limits = options.limits
-        try:
-            size = path.stat().st_size
-            stream = path.open("rb")
-        except OSError as error:
-            raise _open_error(path, error) from error
-        with stream:
-            if size > limits.max_file_bytes:
-                raise ImportFileError(
-                    path, f"file too large (more than {limits.max_file_bytes} bytes)"
-                )
-            for number, offset, raw in _lines(path, stream):
-                if not raw.strip(b" \t\r"):
-                    continue
-                if len(raw) > limits.max_line_bytes:
-                    raise ImportFileError(
-                        path, f"line too long (more than {limits.max_line_bytes} bytes)", number
-                    )
-                try:
-                    task = _load(raw, offset)
-                    document = self._document(task, f"{path}:{number}", options)
-                except ValueError as error:
-                    raise ImportFileError(path, str(error), number) from error
-                if document is not None:
-                    yield document
+        for number, offset, raw in limited_lines(path, options.limits, _file_too_large):
+            try:
+                task = _json_object(raw, offset)
+                document = self._document(task, f"{path}:{number}", options)
+            except ValueError as error:
+                raise ImportFileError(path, str(error), number) from error
+            if document is not None:
+                yield document
 
     def _document(
         self, task: dict[str, Any], where: str, options: ImportOptions
@@ -286,7 +267,7 @@ class ProdigyReader:
         self, task: dict[str, Any], text: str, where: str, options: ImportOptions
     ) -> list[Span]:
         found = []
-        for number, raw in enumerate(_list(task, "spans")):
+        for number, raw in enumerate(array(task, "spans")):
             try:
                 found.append(_span(raw, text))
             except ValueError as error:
@@ -302,7 +283,7 @@ class ProdigyReader:
     ) -> list[Relation]:
         tokens = task.get("tokens")
         found = []
-        for number, raw in enumerate(_list(task, "relations")):
+        for number, raw in enumerate(array(task, "relations")):
             try:
                 if not isinstance(raw, dict):
                     raise ValueError(f"expected an object, got {_json_type(raw)}")
@@ -338,25 +319,8 @@ class ProdigyReader:
         self.skipped.append(message)
 
 
-def _load(raw: bytes, offset: int) -> dict[str, Any]:
-    try:
-        decoded = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ValueError(_invalid_utf8(raw, error, offset)) from None
-    try:
-        task = orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
-        raise ValueError(_json_error(decoded, error)) from None
-    if not isinstance(task, dict):
-        raise ValueError(f"expected a JSON object, got {_json_type(task)}")
-    return task
-
-
-def _list(task: dict[str, Any], key: str) -> list[Any]:
-    value = task.get(key, [])
-    if not isinstance(value, list):
-        raise ValueError(f'"{key}" must be an array, got {_json_type(value)}')
-    return value
+def _file_too_large(size: int, limit: int) -> str:
+    return f"file too large (more than {limit} bytes)"
 
 
 def _is_int(value: object) -> bool:

@@ -16,13 +16,10 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import orjson
-
 from annotator.core.models import SuggestedSpan, Suggestion
 from annotator.formats.articles import (
     ImportFileError,
-    _invalid_utf8,
-    _json_error,
+    _json_object,
     _json_type,
     _lines,
     _open_error,
@@ -92,16 +89,7 @@ def entity_suggestion(span: SpanIn, text: str, labels: Collection[str], source: 
 
 
 def _parse_line(number: int, raw: bytes, offset: int) -> SuggestionLine:
-    try:
-        decoded = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ValueError(_invalid_utf8(raw, error, offset)) from None
-    try:
-        record = orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
-        raise ValueError(_json_error(decoded, error)) from None
-    if not isinstance(record, dict):
-        raise ValueError(f"expected a JSON object, got {_json_type(record)}")
+    record = _json_object(raw, offset)
     spans = record.get("spans")
     if spans is None:
         raise ValueError('missing "spans"')

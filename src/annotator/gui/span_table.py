@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 Index = QModelIndex | QPersistentModelIndex
 _HEADERS = ("Label", "Text", "Start", "End", "Links")
 LINKS = 4
+_BLACK = QColor("#000000")
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 class SpanTableModel(QAbstractTableModel):
@@ -26,12 +28,24 @@ class SpanTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._document: ArticleDocument | None = None
         self._colors: dict[str, str] = {}
+        self._tints: dict[str, QColor] = {}
+        self._kinds: dict[str, str] = {}
+        self._links_cache: dict[str, str] = {}
+        self._text_cache: dict[str, str] = {}
+        self._italic = QFont()
+        self._italic.setItalic(True)
 
     def set_colors(self, colors: dict[str, str]) -> None:
         self._colors = dict(colors)
+        self._tints.clear()
 
     def set_document(self, document: ArticleDocument | None) -> None:
         self.beginResetModel()
+        self._links_cache.clear()
+        self._text_cache.clear()
+        self._kinds = (
+            {label.name: label.kind for label in document.schema.labels} if document else {}
+        )
         if self._document is not None:
             self._document.spanAboutToBeAdded.disconnect(self._adding)
             self._document.spanAdded.disconnect(self._added)
@@ -70,44 +84,64 @@ class SpanTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        # Called for every visible cell and role on each repaint: answers come from caches.
         span = self.span_at(index.row()) if index.isValid() else None
         if span is None:
             return None
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == LINKS:
-                return self._links(span)
-            text = " ".join(span.text.split())
-            return (span.label, text, span.start, span.end)[column]
+                links = self._links_cache.get(span.id)
+                if links is None:
+                    links = self._links_cache[span.id] = self._links(span)
+                return links
+            if column == 1:
+                text = self._text_cache.get(span.id)
+                if text is None:
+                    text = self._text_cache[span.id] = " ".join(span.text[:200].split())
+                return text
+            return (span.label, None, span.start, span.end)[column]
         if role == Qt.ItemDataRole.ToolTipRole and column == 1:
             return span.text
         if role == Qt.ItemDataRole.FontRole and column == 1 and span.origin == "suggested":
-            font = QFont()
-            font.setItalic(True)
-            return font
+            return self._italic
         if role == Qt.ItemDataRole.BackgroundRole and column == 0:
-            return tint(self._colors.get(span.label, "#bbbbbb"))
+            brush = self._tints.get(span.label)
+            if brush is None:
+                brush = self._tints[span.label] = tint(self._colors.get(span.label, "#bbbbbb"))
+            return brush
         if role == Qt.ItemDataRole.ForegroundRole and column == 0:
-            return QColor("#000000")
+            return _BLACK
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (2, 3):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return _RIGHT
         return None
 
     def _adding(self, row: int) -> None:
         self.beginInsertRows(QModelIndex(), row, row)
 
-    def _added(self, _row: int, _span: Span) -> None:
+    def _added(self, _row: int, span: Span) -> None:
         self.endInsertRows()
+        self._forget_links_if_attributing(span)
 
     def _removing(self, row: int) -> None:
         self.beginRemoveRows(QModelIndex(), row, row)
 
-    def _removed(self, _row: int, _span: Span) -> None:
+    def _removed(self, _row: int, span: Span) -> None:
         self.endRemoveRows()
+        self._text_cache.pop(span.id, None)
+        self._forget_links_if_attributing(span)
 
-    def _changed(self, row: int, _old: Span, _new: Span) -> None:
+    def _changed(self, row: int, old: Span, new: Span) -> None:
+        self._links_cache.pop(new.id, None)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(_HEADERS) - 1))
-        self._links_changed()
+        if old.label != new.label:
+            self._links_changed()
+
+    def _forget_links_if_attributing(self, span: Span) -> None:
+        """A quote or claim coming or going can change derived claimants of other rows."""
+        assert self._document is not None
+        if self._kinds.get(span.label) in ("quote", "claim"):
+            self._links_changed()
 
     def _links(self, span: Span) -> str:
         assert self._document is not None
@@ -121,6 +155,7 @@ class SpanTableModel(QAbstractTableModel):
 
     def _links_changed(self, _span_ids: object = None) -> None:
         """Links (derived ones included) can change for any row: refresh that column only."""
+        self._links_cache.clear()
         if self.rowCount():
             self.dataChanged.emit(
                 self.index(0, LINKS),
