@@ -6,8 +6,29 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from annotator.core.models import ArticleIn, Status
 from annotator.formats.articles import ImportFileError, _json_type, _lines, _open_error
 from annotator.formats.base import Limits
+
+ARTICLE_FIELDS = ("source", "url", "published", "language")
+"""The optional article fields that the exchange formats carry by name."""
+
+
+def article_fields(article: ArticleIn) -> dict[str, str]:
+    """The :data:`ARTICLE_FIELDS` that ``article`` has, in that order."""
+    return {key: value for key in ARTICLE_FIELDS if (value := getattr(article, key)) is not None}
+
+
+def optional_status(record: dict[str, Any], shown: str = "status") -> Status | None:
+    """``record["status"]`` as a status, ``None`` if absent; ``shown`` names it in errors."""
+    value = record.get("status")
+    if value is None:
+        return None
+    try:
+        return Status(value)
+    except ValueError:
+        allowed = ", ".join(status.value for status in Status)
+        raise ValueError(f'"{shown}" must be one of {allowed}') from None
 
 
 def _file_too_large(size: int, limit: int) -> str:

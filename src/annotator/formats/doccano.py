@@ -32,7 +32,7 @@ from typing import Any
 import orjson
 
 from annotator.core.exchange import ImportedDocument
-from annotator.core.models import AnnotatedArticle, ArticleIn, Origin, Status
+from annotator.core.models import AnnotatedArticle, ArticleIn, Origin
 from annotator.core.schema import LabelSchema
 from annotator.core.text import check_text, title_from_text
 from annotator.formats.articles import (
@@ -43,7 +43,13 @@ from annotator.formats.articles import (
 )
 from annotator.formats.atomic import atomic_output
 from annotator.formats.base import ExportReport, ImportOptions
-from annotator.formats.common import array, limited_lines
+from annotator.formats.common import (
+    ARTICLE_FIELDS,
+    array,
+    article_fields,
+    limited_lines,
+    optional_status,
+)
 from annotator.formats.native_jsonl import ExportError
 from annotator.formats.unit_detection import (
     RawDocument,
@@ -54,7 +60,6 @@ from annotator.formats.unit_detection import (
     report,
 )
 
-_ARTICLE_FIELDS = ("source", "url", "published", "language")
 _RESERVED = frozenset(
     {
         "id",
@@ -68,7 +73,7 @@ _RESERVED = frozenset(
         "annotator",
         "user",
         "status",
-        *_ARTICLE_FIELDS,
+        *ARTICLE_FIELDS,
     }
 )
 
@@ -156,9 +161,7 @@ def _entities_and_relations(item: AnnotatedArticle) -> dict[str, Any]:
 def _top_level(item: AnnotatedArticle, report: ExportReport) -> dict[str, Any]:
     article = item.article
     record: dict[str, Any] = {"article_id": article.external_id, "title": article.title}
-    for key in _ARTICLE_FIELDS:
-        if (value := getattr(article, key)) is not None:
-            record[key] = value
+    record.update(article_fields(article))
     record["annotator"] = item.annotations.annotator
     record["status"] = item.annotations.status.value
     if clash := sorted(_RESERVED & article.meta.keys()):
@@ -219,13 +222,13 @@ def _document(
         title=(title or "").strip() or title_from_text(text),
         text=text,
         meta={key: value for key, value in record.items() if key not in _RESERVED},
-        **{key: _optional_string(record, key) for key in _ARTICLE_FIELDS},
+        **{key: _optional_string(record, key) for key in ARTICLE_FIELDS},
     )
     document = RawDocument(
         article=article,
         annotator=_annotator(record) or options.annotator,
         where=f"{path}:{number}",
-        status=_status(record),
+        status=optional_status(record),
     )
     if "entities" in record:
         _read_relation_shape(record, document, skipped)
@@ -257,17 +260,6 @@ def _annotator(record: dict[str, Any]) -> str | None:
             raise ValueError(f'"{key}" must be a non-empty string or an integer')
         return str(value)
     return None
-
-
-def _status(record: dict[str, Any]) -> Status | None:
-    value = record.get("status")
-    if value is None:
-        return None
-    try:
-        return Status(value)
-    except ValueError:
-        allowed = ", ".join(status.value for status in Status)
-        raise ValueError(f'"status" must be one of {allowed}') from None
 
 
 def _read_sequence_shape(

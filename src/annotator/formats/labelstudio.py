@@ -55,6 +55,7 @@ from annotator.formats.articles import (
 )
 from annotator.formats.atomic import atomic_output
 from annotator.formats.base import ExportReport, ImportOptions, Limits
+from annotator.formats.common import ARTICLE_FIELDS, article_fields, optional_status
 from annotator.formats.native_jsonl import ExportError
 from annotator.formats.unit_detection import (
     RawDocument,
@@ -66,9 +67,8 @@ from annotator.formats.unit_detection import (
 )
 
 LABELS, TEXT = "label", "text"  # the names of the Labels control and the Text object
-_ARTICLE_FIELDS = ("source", "url", "published", "language")
 _DATA_KEYS = frozenset(
-    {"text", "article_id", "title", "annotator", "status", "meta", *_ARTICLE_FIELDS}
+    {"text", "article_id", "title", "annotator", "status", "meta", *ARTICLE_FIELDS}
 )
 _TASK_KEYS = frozenset({"id", "annotations", "predictions"})
 
@@ -111,9 +111,7 @@ def _task(number: int, item: AnnotatedArticle, report: ExportReport) -> dict[str
         "article_id": article.external_id,
         "title": article.title,
     }
-    for key in _ARTICLE_FIELDS:
-        if (value := getattr(article, key)) is not None:
-            data[key] = value
+    data.update(article_fields(article))
     data |= {
         "meta": article.meta,
         "annotator": annotations.annotator,
@@ -280,7 +278,7 @@ def _task_documents(
         raise ValueError(f'"data" must be an object, got {_json_type(data)}')
     article = _article(data, task, path, number, options.limits)
     own = _optional_string(data, "annotator")
-    own_status = _status(data)
+    own_status = optional_status(data, "data.status")
     annotations = _list(task, "annotations")
     predictions = _list(task, "predictions")
     if not annotations and not predictions:
@@ -348,7 +346,7 @@ def _article(
         title=(title or "").strip() or title_from_text(text),
         text=text,
         meta=meta | extra,
-        **{key: _optional_string(data, key) for key in _ARTICLE_FIELDS},
+        **{key: _optional_string(data, key) for key in ARTICLE_FIELDS},
     )
 
 
@@ -362,17 +360,6 @@ def _article_id(data: dict[str, Any], task: dict[str, Any], path: Path, number: 
             raise ValueError(f'"{key}" must be a non-empty string or an integer')
         return str(value)
     return f"{path.stem}:{number}"
-
-
-def _status(data: dict[str, Any]) -> Status | None:
-    value = data.get("status")
-    if value is None:
-        return None
-    try:
-        return Status(value)
-    except ValueError:
-        allowed = ", ".join(status.value for status in Status)
-        raise ValueError(f'"data.status" must be one of {allowed}') from None
 
 
 def _list(task: dict[str, Any], key: str) -> list[Any]:

@@ -53,7 +53,7 @@ from annotator.formats.articles import (
 )
 from annotator.formats.atomic import atomic_output
 from annotator.formats.base import ExportReport, ImportOptions, InvalidAnnotation
-from annotator.formats.common import array, limited_lines
+from annotator.formats.common import ARTICLE_FIELDS, array, article_fields, limited_lines
 from annotator.formats.tokens import (
     TokenIndex,
     check_span_text,
@@ -69,7 +69,6 @@ ANSWERS = {
     Status.TODO: "ignore",
 }
 _DEFAULT_STATUS = {"accept": Status.DONE, "ignore": Status.SKIPPED}
-_ARTICLE_FIELDS = ("source", "url", "published", "language")
 
 
 def text_hash(text: str) -> int:
@@ -191,9 +190,7 @@ def _meta(item: AnnotatedArticle, report: ExportReport) -> dict[str, Any]:
         "annotator": annotations.annotator,
         "status": annotations.status.value,
     }
-    for field in _ARTICLE_FIELDS:
-        if (value := getattr(article, field)) is not None:
-            ours[field] = value
+    ours.update(article_fields(article))
     for key in sorted(article.meta.keys() & ours.keys()):
         report.omit(item, f"article meta {key!r}", "the Prodigy export uses this meta key itself")
     return ours | {key: value for key, value in article.meta.items() if key not in ours}
@@ -395,7 +392,7 @@ def _status(answer: str, given: Status | None) -> Status:
 def _article(text: str, meta: dict[str, Any]) -> ArticleIn:
     """The article of a task; the meta keys the export itself writes are taken out of meta."""
     fields: dict[str, str] = {}
-    for key in ("article_id", "title", *_ARTICLE_FIELDS):
+    for key in ("article_id", "title", *ARTICLE_FIELDS):
         value = meta.get(key)
         if key == "article_id" and _is_int(value):
             value = str(value)
