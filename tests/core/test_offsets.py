@@ -264,3 +264,12 @@ def test_range_round_trip(text: str, data: st.DataObject) -> None:
     end = data.draw(st.sampled_from([b for b in boundaries if b >= start]))
     m = OffsetMap(text)
     assert m.from_qt_range(*m.to_qt_range(start, end)) == (start, end)
+
+
+def test_a_leading_byte_order_mark_takes_no_qt_position() -> None:
+    # Qt's setPlainText drops U+FEFF at the very start of the text (and only there).
+    offsets = OffsetMap("\ufeffab\ufeffc")
+    assert offsets.qt_length == 4
+    assert [offsets.to_qt(i) for i in range(6)] == [0, 0, 1, 2, 3, 4]
+    assert offsets.from_qt(0) == 1  # never inside the invisible mark
+    assert offsets.from_qt_range(0, 2) == (1, 3)

@@ -2,10 +2,11 @@
 
 Spans are stored as code-point offsets into the article text. A ``QPlainTextEdit`` filled with
 ``setPlainText(text)`` counts positions in UTF-16 code units and turns ``"\\r\\n"`` into a single
-block break, so positions differ from code points in exactly two ways:
+block break, so positions differ from code points in exactly three ways:
 
 * every non-BMP character (above U+FFFF) takes two positions (a surrogate pair);
-* every ``"\\r\\n"`` pair takes one position (its ``"\\n"`` is zero-width).
+* every ``"\\r\\n"`` pair takes one position (its ``"\\n"`` is zero-width);
+* a byte-order mark (U+FEFF) that opens the text takes none (Qt drops it).
 
 Lone ``\\r``, ``\\n``, U+2029 and every other BMP character take one position each.
 
@@ -34,6 +35,8 @@ class OffsetMap:
         changes = sorted(
             [(m.end(), 1) for m in _NON_BMP.finditer(text)]
             + [(m.end(), -1) for m in _CRLF.finditer(text)]
+            # Qt drops a byte-order mark (U+FEFF) that opens the text: it takes no position.
+            + ([(1, -1)] if text.startswith("\ufeff") else [])
         )
         self._cp_starts = [cp for cp, _ in changes]
         # _shifts[k] applies to code points in [_cp_starts[k - 1], _cp_starts[k]).

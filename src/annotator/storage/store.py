@@ -464,7 +464,7 @@ class Store:
         if wanted is not None:
             spans = spans.where(SpanRow.label.in_(wanted))
         try:
-            build_spans = _ExportedSpans()
+            build_spans = _exported_spans
             with self._engine.connect() as connection:
                 span_rows = _Grouped(_streamed(connection, spans, 2000))
                 relation_rows = _Grouped(_streamed(connection, relations, 2000))
@@ -1143,7 +1143,7 @@ _EXPORT_SPAN_COLUMNS = (
     SpanRow.label,
     SpanRow.text,
     type_coerce(SpanRow.attrs, String).label("attrs"),
-    *_SPAN_COLUMNS[-3:],  # origin and the times
+    SpanRow.origin,
 )
 _RELATION_COLUMNS = (
     RelationRow.id,
@@ -1187,40 +1187,26 @@ def _exported_article(row: Any) -> Article:
     )
 
 
-class _ExportedSpans:
-    """Builds spans from rows of ``set_id, *_EXPORT_SPAN_COLUMNS``, the hottest loop of an
-    export. Spans stored together share their times, so each distinct time is parsed once."""
+def _exported_spans(rows: list[Any]) -> tuple[Span, ...]:
+    """Spans from rows of ``set_id, *_EXPORT_SPAN_COLUMNS``, the hottest loop of an export.
 
-    def __init__(self) -> None:
-        self._times: dict[str | datetime | None, datetime | None] = {}
-
-    def __call__(self, rows: list[Any]) -> tuple[Span, ...]:
-        times = self._times
-        if len(times) > 10_000:
-            times.clear()
-        trusted, origins, parsed = Span.trusted, _ORIGINS, _attrs
-        spans = []
-        for _, span_id, start, end, label, text, attrs, origin, created, updated in rows:
-            created_at = times.get(created)
-            if created_at is None:
-                created_at = times[created] = _aware(created)
-            updated_at = times.get(updated)
-            if updated_at is None:
-                updated_at = times[updated] = _aware(updated)
-            spans.append(
-                trusted(
-                    span_id,
-                    start,
-                    end,
-                    label,
-                    text,
-                    {} if attrs == "{}" else parsed(attrs),
-                    origins[origin],
-                    created_at,
-                    updated_at,
-                )
+    No export format carries the spans' times, so they are not read.
+    """
+    trusted, origins, parsed = Span.trusted, _ORIGINS, _attrs
+    return tuple(
+        [
+            trusted(
+                span_id,
+                start,
+                end,
+                label,
+                text,
+                {} if attrs == "{}" else parsed(attrs),
+                origins[origin],
             )
-        return tuple(spans)
+            for _, span_id, start, end, label, text, attrs, origin in rows
+        ]
+    )
 
 
 def _attrs(value: str | dict[str, Any] | None) -> dict[str, Any]:
