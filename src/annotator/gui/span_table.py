@@ -18,6 +18,16 @@ Index = QModelIndex | QPersistentModelIndex
 _HEADERS = ("Label", "Text", "Start", "End", "Links")
 LINKS = 4
 _BLACK = QColor("#000000")
+_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+    }
+)
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
@@ -84,7 +94,10 @@ class SpanTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # Called for every visible cell and role on each repaint: answers come from caches.
+        # Called for every visible cell and role on each repaint: answers come from caches,
+        # and the roles this model never fills are turned away first.
+        if role not in _ROLES:
+            return None
         span = self.span_at(index.row()) if index.isValid() else None
         if span is None:
             return None

@@ -235,25 +235,38 @@ class Store:
     ) -> Span:
         """Save a span (keeping its id) and, for an undone delete, its relations."""
         with self._transaction() as session:
-            stored_text = session.scalar(
-                select(func.substr(ArticleRow.text, span.start + 1, span.end - span.start)).where(
-                    ArticleRow.id == article_id
+            # One round trip finds the article's text at the span and the annotator's set.
+            found = session.execute(
+                select(
+                    func.substr(ArticleRow.text, span.start + 1, span.end - span.start),
+                    AnnotationSetRow.id,
+                    AnnotationSetRow.status,
                 )
-            )
-            if stored_text is None:
+                .select_from(ArticleRow)
+                .outerjoin(AnnotationSetRow, _own_set(annotator))
+                .where(ArticleRow.id == article_id)
+            ).one_or_none()
+            if found is None:
                 raise StoreError(f"no article with id {article_id}")
+            stored_text, set_id, status = found
             if stored_text != span.text:
                 raise StoreError(
                     f"span [{span.start}, {span.end}) text {span.text!r} does not match the "
                     f"article text {stored_text!r}"
                 )
-            set_row = self._ensure_set(session, article_id, annotator)
-            if set_row.status == Status.TODO:
-                set_row.status = Status.IN_PROGRESS
+            if set_id is None:
+                set_row = self._ensure_set(session, article_id, annotator)
+                set_id, status = set_row.id, set_row.status
+            if status == Status.TODO:
+                session.execute(
+                    update(AnnotationSetRow)
+                    .where(AnnotationSetRow.id == set_id)
+                    .values(status=Status.IN_PROGRESS.value, updated_at=utcnow())
+                )
             now = utcnow()
             values = {
                 "id": span.id,
-                "set_id": set_row.id,
+                "set_id": set_id,
                 "start": span.start,
                 "end": span.end,
                 "label": span.label,
@@ -267,7 +280,7 @@ class Store:
             # costs more than the insert itself.
             session.execute(insert(SpanRow), [values])
             for relation in relations:
-                session.add(_relation_row(relation, set_row.id))
+                session.add(_relation_row(relation, set_id))
             return Span.trusted(
                 span.id,
                 span.start,
@@ -1065,12 +1078,17 @@ class _Grouped:
         return taken
 
 
-def _summary_query(annotator: str) -> Select[Any]:
-    own_set = and_(
+def _own_set(annotator: str) -> Any:
+    """Join condition: the annotation set of ``annotator`` on the article being selected."""
+    return and_(
         AnnotationSetRow.article_id == ArticleRow.id,
         AnnotationSetRow.annotator_id
         == select(AnnotatorRow.id).where(AnnotatorRow.name == annotator).scalar_subquery(),
     )
+
+
+def _summary_query(annotator: str) -> Select[Any]:
+    own_set = _own_set(annotator)
     return (
         select(
             ArticleRow.id,
