@@ -153,6 +153,15 @@ def _path_row(parent: QWidget, edit: QLineEdit, choose: Callable[[], str]) -> QW
     return row
 
 
+def _add_buttons(dialog: QDialog, form: QFormLayout) -> None:
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog
+    )
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    form.addRow(buttons)
+
+
 class ExportDialog(QDialog):
     def __init__(self, user: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -170,12 +179,7 @@ class ExportDialog(QDialog):
         form.addRow("File", _path_row(self, self.path_edit, self._choose))
         form.addRow("", self.mine_only)
         form.addRow("Status", self.status_box)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        _add_buttons(self, form)
 
     def _choose(self) -> str:
         return QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text())[0]
@@ -206,12 +210,7 @@ class ImportDialog(QDialog):
         form.addRow("File or folder", _path_row(self, self.path_edit, self._choose))
         form.addRow("Offsets count", self.unit_box)
         form.addRow("", self.skip_invalid)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        _add_buttons(self, form)
 
     def _choose(self) -> str:
         return QFileDialog.getOpenFileName(self, "Import from", self.path_edit.text())[0]
