@@ -4,11 +4,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from format_helpers import annotated, make_article
 
 from annotator.core.exchange import ImportedDocument
 from annotator.core.models import (
     AnnotatedArticle,
-    Annotations,
     Article,
     Origin,
     Relation,
@@ -16,7 +16,6 @@ from annotator.core.models import (
     Status,
 )
 from annotator.core.schema import parse_schema
-from annotator.core.text import text_sha256
 from annotator.core.units import Unit
 from annotator.formats import brat
 from annotator.formats.articles import ImportFileError
@@ -91,29 +90,7 @@ TEXT = (
 
 
 def article(external_id: str, text: str = TEXT, **extra: Any) -> Article:
-    return Article(
-        id=abs(hash(external_id)) % 10_000,
-        external_id=external_id,
-        title=f"Title of {external_id}",
-        text=text,
-        text_sha256=text_sha256(text),
-        **extra,
-    )
-
-
-def annotated(
-    item: Article,
-    spans: tuple[Span, ...] = (),
-    relations: tuple[Relation, ...] = (),
-    annotator: str = "ana",
-    status: Status = Status.DONE,
-) -> AnnotatedArticle:
-    return AnnotatedArticle(
-        article=item,
-        annotations=Annotations(
-            article_id=item.id, annotator=annotator, status=status, spans=spans, relations=relations
-        ),
-    )
+    return make_article(external_id, text, article_id=abs(hash(external_id)) % 10_000, **extra)
 
 
 def span_on(text: str, needle: str, label: str, **extra: Any) -> Span:

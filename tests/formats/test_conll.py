@@ -3,18 +3,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from format_helpers import annotated, make_article
 
 from annotator.core.models import (
     AnnotatedArticle,
-    Annotations,
     Article,
     Origin,
     Relation,
     Span,
-    Status,
 )
 from annotator.core.schema import load_schema
-from annotator.core.text import text_sha256
 from annotator.formats.base import ExportReport
 from annotator.formats.conll import writer
 from annotator.formats.native_jsonl import ExportError
@@ -28,29 +26,7 @@ EXAMPLE = (
 
 
 def article(text: str, external_id: str = "a1") -> Article:
-    return Article(
-        id=1,
-        external_id=external_id,
-        title=f"Title of {external_id}",
-        text=text,
-        text_sha256=text_sha256(text),
-        language="id",
-    )
-
-
-def annotated(
-    item: Article, spans: tuple[Span, ...], relations: tuple[Relation, ...] = ()
-) -> AnnotatedArticle:
-    return AnnotatedArticle(
-        article=item,
-        annotations=Annotations(
-            article_id=item.id,
-            annotator="ana",
-            status=Status.DONE,
-            spans=spans,
-            relations=relations,
-        ),
-    )
+    return make_article(external_id, text, language="id")
 
 
 def span_on(text: str, needle: str, label: str, **extra: Any) -> Span:

@@ -6,19 +6,18 @@ from typing import Any
 
 import orjson
 import pytest
+from format_helpers import annotated as annotate
+from format_helpers import make_article
 
 from annotator.core.exchange import ImportedDocument
 from annotator.core.models import (
     AnnotatedArticle,
-    Annotations,
-    Article,
     Origin,
     Relation,
     Span,
     Status,
 )
 from annotator.core.schema import LabelSchema
-from annotator.core.text import text_sha256
 from annotator.core.units import Unit
 from annotator.formats.articles import ImportFileError
 from annotator.formats.base import ExportReport, ImportOptions, InvalidAnnotation, Limits, Omission
@@ -57,11 +56,6 @@ TEXTS = {
 CODEPOINTS = ImportOptions(offset_unit=Unit.CODEPOINT)
 
 
-def span_on(text: str, needle: str, label: str, **extra: Any) -> Span:
-    start = text.index(needle)
-    return Span.of(text, start, start + len(needle), label, **extra)
-
-
 def annotated(
     key: str,
     spans: tuple[Span, ...],
@@ -70,23 +64,15 @@ def annotated(
     status: Status = Status.DONE,
     **extra: Any,
 ) -> AnnotatedArticle:
-    text = TEXTS.get(key, key)
-    article = Article(
-        id=len(key),
-        external_id=f"art-{key}",
-        title=f"Judul {key}",
-        text=text,
-        text_sha256=text_sha256(text),
-        **extra,
+    item = make_article(
+        f"art-{key}", TEXTS.get(key, key), article_id=len(key), title=f"Judul {key}", **extra
     )
-    annotations = Annotations(
-        article_id=article.id,
-        annotator=annotator,
-        status=status,
-        spans=spans,
-        relations=relations,
-    )
-    return AnnotatedArticle(article=article, annotations=annotations)
+    return annotate(item, spans, relations, annotator, status)
+
+
+def span_on(text: str, needle: str, label: str, **extra: Any) -> Span:
+    start = text.index(needle)
+    return Span.of(text, start, start + len(needle), label, **extra)
 
 
 def sample() -> list[AnnotatedArticle]:

@@ -3,10 +3,10 @@ from typing import Any
 
 import orjson
 import pytest
+from format_helpers import annotated, make_article
 
 from annotator.core.models import (
     AnnotatedArticle,
-    Annotations,
     Article,
     Origin,
     Relation,
@@ -30,33 +30,7 @@ KEYS = {
 
 
 def article(external_id: str, text: str, **extra: Any) -> Article:
-    return Article(
-        id=abs(hash(external_id)) % 10_000,
-        external_id=external_id,
-        title=f"Title of {external_id}",
-        text=text,
-        text_sha256=text_sha256(text),
-        **extra,
-    )
-
-
-def annotated(
-    item: Article,
-    spans: tuple[Span, ...],
-    relations: tuple[Relation, ...] = (),
-    annotator: str = "ana",
-    status: Status = Status.DONE,
-) -> AnnotatedArticle:
-    return AnnotatedArticle(
-        article=item,
-        annotations=Annotations(
-            article_id=item.id,
-            annotator=annotator,
-            status=status,
-            spans=spans,
-            relations=relations,
-        ),
-    )
+    return make_article(external_id, text, article_id=abs(hash(external_id)) % 10_000, **extra)
 
 
 def span_on(text: str, needle: str, label: str = "PER", **extra: Any) -> Span:

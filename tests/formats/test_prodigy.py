@@ -4,17 +4,16 @@ from typing import Any
 
 import orjson
 import pytest
+from format_helpers import annotated, make_article
 
 from annotator.core.models import (
     AnnotatedArticle,
-    Annotations,
     Article,
     Relation,
     Span,
     Status,
 )
 from annotator.core.schema import load_schema
-from annotator.core.text import text_sha256
 from annotator.core.units import Unit
 from annotator.formats.articles import ImportFileError
 from annotator.formats.base import ExportReport, ImportOptions, InvalidAnnotation
@@ -37,33 +36,7 @@ UNUSUAL = [
 
 
 def article(text: str, external_id: str = "a1", **extra: Any) -> Article:
-    return Article(
-        id=1,
-        external_id=external_id,
-        title=f"Title of {external_id}",
-        text=text,
-        text_sha256=text_sha256(text),
-        **extra,
-    )
-
-
-def annotated(
-    item: Article,
-    spans: tuple[Span, ...],
-    relations: tuple[Relation, ...] = (),
-    annotator: str = "ana",
-    status: Status = Status.DONE,
-) -> AnnotatedArticle:
-    return AnnotatedArticle(
-        article=item,
-        annotations=Annotations(
-            article_id=item.id,
-            annotator=annotator,
-            status=status,
-            spans=spans,
-            relations=relations,
-        ),
-    )
+    return make_article(external_id, text, **extra)
 
 
 def span_on(text: str, needle: str, label: str, **extra: Any) -> Span:
