@@ -311,6 +311,22 @@ def show_and_wait(widget: object, timeout: float = 5.0) -> None:
         QApplication.processEvents()
 
 
+def settle() -> None:
+    """Run the event loop and wait for pool threads until no work is left: background work
+    of an earlier step (reading the rest of an article, suggestions) must not run during
+    the next timed one."""
+    from PySide6.QtCore import QThreadPool
+    from PySide6.QtWidgets import QApplication
+
+    pool = QThreadPool.globalInstance()
+    idle_turns = 0
+    while idle_turns < 3:
+        QApplication.processEvents()
+        busy = pool.activeThreadCount() > 0
+        pool.waitForDone()
+        idle_turns = 0 if busy else idle_turns + 1
+
+
 def timed(action: Callable[[], object]) -> float:
     """Seconds ``action`` takes."""
     start = time.perf_counter()

@@ -362,6 +362,47 @@ def test_annotations_are_per_annotator(store: Store) -> None:
     assert (empty.status, empty.spans, empty.relations) == (Status.TODO, (), ())
 
 
+def test_spans_reads_the_spans_starting_in_a_range(store: Store) -> None:
+    article_id = add_article(store, "a1", TEXT)
+    joko, kyiv = span_on(TEXT, "Joko Widodo"), span_on(TEXT, "Kyiv", "LOC")
+    zelensky, whole = span_on(TEXT, "Zelensky"), span_on(TEXT, "Joko Widodo bertemu", "EVENT")
+    for span in (kyiv, zelensky, whole, joko):
+        store.add_span(article_id, "ana", span)
+    store.add_span(article_id, "budi", span_on(TEXT, "Zelensky", "ORG"))  # not ana's
+    ids = [s.id for s in store.spans(article_id, "ana", 0, len(TEXT))]
+    assert ids == [joko.id, whole.id, zelensky.id, kyiv.id]  # by start, then end
+    # A span belongs to the range its start is in, however far it reaches.
+    assert [s.id for s in store.spans(article_id, "ana", 0, joko.start + 1)] == [joko.id, whole.id]
+    assert [s.id for s in store.spans(article_id, "ana", joko.start + 1, kyiv.start)] == [
+        zelensky.id
+    ]
+    assert store.spans(article_id, "citra", 0, len(TEXT)) == []
+
+
+def test_annotations_from_an_offset_keep_every_relation(store: Store) -> None:
+    article_id = add_article(store, "a1", TEXT)
+    joko = store.add_span(article_id, "ana", span_on(TEXT, "Joko Widodo"))
+    kyiv = store.add_span(article_id, "ana", span_on(TEXT, "Kyiv", "LOC"))
+    relation = store.add_relation(
+        article_id, "ana", Relation(head=joko.id, child=kyiv.id, label="in_quote")
+    )
+    rest = store.annotations(article_id, "ana", starts_from=joko.start + 1)
+    assert [s.id for s in rest.spans] == [kyiv.id]
+    assert rest.relations == (relation,)
+    assert rest.status == Status.IN_PROGRESS
+
+
+def test_open_article_gives_text_and_status_in_one_read(store: Store) -> None:
+    article_id = add_article(store, "a1", TEXT)
+    article, status = store.open_article(article_id, "ana")
+    assert (article, status) == (store.get_article(article_id), Status.TODO)
+    store.set_status(article_id, "ana", Status.DONE)
+    assert store.open_article(article_id, "ana")[1] == Status.DONE
+    assert store.open_article(article_id, "budi")[1] == Status.TODO
+    with pytest.raises(StoreError):
+        store.open_article(12345, "ana")
+
+
 # Persistence
 
 

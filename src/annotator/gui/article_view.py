@@ -6,7 +6,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QResizeEvent, QTextCharFormat, QTextCursor
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QMouseEvent,
+    QPaintEvent,
+    QResizeEvent,
+    QTextCharFormat,
+    QTextCursor,
+)
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
 from annotator.gui.highlighter import SpanFormatter, tint
@@ -31,6 +39,7 @@ class ArticleView(QPlainTextEdit):
     """Shows one article; reports clicks and selections as code-point offsets."""
 
     clicked = Signal(int)  # code-point offset of a click without a selection
+    shown = Signal(object)  # ArticleDocument: its text has been painted for the first time
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,6 +58,7 @@ class ArticleView(QPlainTextEdit):
         self.highlighter = SpanFormatter(self)
         self._offsets: OffsetMap | None = None
         self._colors: dict[str, str] = {}
+        self._unpainted: ArticleDocument | None = None
 
     def set_colors(self, colors: dict[str, str]) -> None:
         self._colors = dict(colors)
@@ -61,6 +71,7 @@ class ArticleView(QPlainTextEdit):
         self._offsets = document.offsets
         self.setPlainText(document.text)
         self.highlighter.format_visible()
+        self._unpainted = document
 
     def selection(self) -> tuple[int, int] | None:
         """The selected range in code points, or None when nothing is selected."""
@@ -136,6 +147,12 @@ class ArticleView(QPlainTextEdit):
             self.setTextCursor(cursor)
             self.ensureCursorVisible()
             self.setTextCursor(keep)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._unpainted is not None:
+            document, self._unpainted = self._unpainted, None
+            self.shown.emit(document)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -2,6 +2,12 @@
 
 Every mutation is written through the store first (one short transaction), then applied in
 memory, then announced by a signal so views refresh only what changed.
+
+A long article is read progressively: ``ArticleDocument.open`` reads the text alone, the
+views fetch the spans of the part they show (``fetch_until``, in text order, as Qt's
+``fetchMore`` does for item models), and the rest arrives with ``complete_with`` from a read
+off the GUI thread. Mutations and the queries that need every span or relation complete the
+document first, so nothing is ever edited on a partial picture.
 """
 
 from __future__ import annotations
@@ -20,6 +26,10 @@ from annotator.core.offsets import OffsetMap
 from annotator.core.schema import LabelSchema
 from annotator.core.span_index import SpanIndex
 from annotator.storage.store import Store
+
+
+# Articles up to this many code points are read whole when opened; longer ones progressively.
+READ_WHOLE_UP_TO = 20_000
 
 
 def _order(span: Span) -> tuple[int, int, str]:
@@ -93,6 +103,10 @@ class ArticleDocument(QObject):
     spanChanged = Signal(int, object, object)  # row, old Span, new Span
     relationsChanged = Signal(object)  # set of span ids whose links changed
     statusChanged = Signal(object)  # Status
+    # Rows appended at the end by progressive loading: first and last row.
+    spansAboutToBeAppended = Signal(int, int)
+    spansAppended = Signal(int, int)
+    completed = Signal()  # every span and relation is now here
     suggestionsChanged = Signal(object)  # list of Suggestion whose visibility may have changed
 
     def __init__(
@@ -102,7 +116,11 @@ class ArticleDocument(QObject):
         article: Article,
         annotations: Annotations,
         parent: QObject | None = None,
+        *,
+        loaded_until: int | None = None,
     ) -> None:
+        """``annotations`` holds every span and relation, or with ``loaded_until`` the spans
+        that start before that offset (and no relations yet)."""
         super().__init__(parent)
         self._store = store
         self.schema = schema
@@ -110,6 +128,7 @@ class ArticleDocument(QObject):
         self.annotator = annotations.annotator
         self.status = annotations.status
         self.offsets = OffsetMap(article.text)
+        self._loaded_until = loaded_until
         self._spans: list[Span] = sorted(annotations.spans, key=_order)
         self._by_id = {span.id: span for span in self._spans}
         self._keys = Counter((s.start, s.end, s.label) for s in self._spans)
@@ -126,9 +145,81 @@ class ArticleDocument(QObject):
     def load(
         cls, store: Store, schema: LabelSchema, article_id: int, annotator: str
     ) -> ArticleDocument:
+        """The article with every span and relation."""
         return cls(
             store, schema, store.get_article(article_id), store.annotations(article_id, annotator)
         )
+
+    @classmethod
+    def open(
+        cls, store: Store, schema: LabelSchema, article_id: int, annotator: str
+    ) -> ArticleDocument:
+        """The article and the annotator's status, with no span yet (see ``fetch_until``);
+        an article of ordinary length comes complete, which costs a few milliseconds."""
+        article, status = store.open_article(article_id, annotator)
+        if len(article.text) <= READ_WHOLE_UP_TO:
+            return cls(store, schema, article, store.annotations(article_id, annotator))
+        empty = Annotations(article_id=article_id, annotator=annotator, status=status)
+        return cls(store, schema, article, empty, loaded_until=0)
+
+    # --------------------------------------------------------- progressive load
+
+    @property
+    def complete(self) -> bool:
+        return self._loaded_until is None
+
+    @property
+    def loaded_until(self) -> int | None:
+        """Every span starting before this offset is here; None once the document is complete."""
+        return self._loaded_until
+
+    def fetch_until(self, position: int) -> None:
+        """Read the spans that start before ``position`` if they are not here yet."""
+        if self._loaded_until is None or position <= self._loaded_until:
+            return
+        self._append(
+            self._store.spans(self.article.id, self.annotator, self._loaded_until, position)
+        )
+        self._loaded_until = position
+
+    def complete_with(self, rest: Annotations, starts_from: int) -> None:
+        """Take the spans starting at or after ``starts_from`` and every relation, read
+        (possibly on another thread) since the document was opened."""
+        if self._loaded_until is None:
+            return
+        assert starts_from <= self._loaded_until
+        loaded_until = self._loaded_until
+        self._append([span for span in rest.spans if span.start >= loaded_until])
+        self._loaded_until = None
+        for relation in rest.relations:
+            self._remember(relation)
+        self._relations_changed(rest.relations)
+        self.completed.emit()
+
+    def ensure_complete(self) -> None:
+        """Read whatever is not here yet, now."""
+        if self._loaded_until is not None:
+            self.complete_with(
+                self._store.annotations(
+                    self.article.id, self.annotator, starts_from=self._loaded_until
+                ),
+                self._loaded_until,
+            )
+
+    def _append(self, spans: Iterable[Span]) -> None:
+        """Add spans that all sort after the ones here (they start after them)."""
+        spans = sorted(spans, key=_order)
+        if not spans:
+            return
+        first = len(self._spans)
+        last = first + len(spans) - 1
+        self.spansAboutToBeAppended.emit(first, last)
+        self._spans.extend(spans)
+        for span in spans:
+            self._by_id[span.id] = span
+            self._keys[(span.start, span.end, span.label)] += 1
+            self.index.add(span)
+        self.spansAppended.emit(first, last)
 
     # ---------------------------------------------------------------- queries
 
@@ -231,6 +322,7 @@ class ArticleDocument(QObject):
     # -------------------------------------------------------------- mutations
 
     def add_span(self, span: Span, relations: Iterable[Relation] = ()) -> Span:
+        self.ensure_complete()
         relations = tuple(relations)
         stored = self._store.add_span(self.article.id, self.annotator, span, relations)
         self._insert(stored)
@@ -243,6 +335,7 @@ class ArticleDocument(QObject):
         return stored
 
     def remove_span(self, span_id: str) -> tuple[Span, tuple[Relation, ...]]:
+        self.ensure_complete()
         span, relations = self._store.delete_span(span_id)
         row = self.row_of(span_id)
         self.spanAboutToBeRemoved.emit(row)
@@ -260,6 +353,7 @@ class ArticleDocument(QObject):
     def update_span(
         self, span_id: str, *, label: str | None = None, attrs: dict[str, Any] | None = None
     ) -> Span:
+        self.ensure_complete()
         old = self._by_id[span_id]
         new = self._store.update_span(span_id, label=label, attrs=attrs)
         row = self.row_of(span_id)
@@ -276,12 +370,14 @@ class ArticleDocument(QObject):
         return new
 
     def add_relation(self, relation: Relation) -> Relation:
+        self.ensure_complete()
         self._store.add_relation(self.article.id, self.annotator, relation)
         self._remember(relation)
         self._relations_changed([relation])
         return relation
 
     def remove_relation(self, relation_id: str) -> Relation:
+        self.ensure_complete()
         relation = self._store.delete_relation(relation_id)
         self._forget(relation_id)
         self._relations_changed([relation])

@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoGroup, QUndoStack
 
-from annotator.core.models import Relation, Span, Status, Suggestion
+from annotator.core.models import Annotations, Relation, Span, Status, Suggestion
 from annotator.core.schema import LabelKind, RelationType
 from annotator.core.selection import snap_to_words, trim_whitespace
 from annotator.core.suggestions import gazetteer_suggestions, quote_suggestions
@@ -84,6 +84,11 @@ class Editor(QObject):
         view.set_colors(colors)
         self._table_model.set_colors(colors)
         view.clicked.connect(self._clicked)
+        # The view has read the spans it shows; the rest is read once the article is on
+        # screen, so that reading never delays the first paint. Suggestions follow.
+        view.shown.connect(
+            lambda document: QTimer.singleShot(0, lambda: self._complete_in_background(document))
+        )
         view.selectionChanged.connect(self._text_selection_changed)
         spans.selectionModel().currentRowChanged.connect(self._table_row_changed)
         articles.articleActivated.connect(self.open_article)
@@ -120,7 +125,7 @@ class Editor(QObject):
         fresh = article_id not in self._stacks
         try:
             if fresh:
-                document = ArticleDocument.load(
+                document = ArticleDocument.open(
                     self.workspace.store, self.schema, article_id, self.workspace.user
                 )
                 stack = QUndoStack(self.undo_group)
@@ -141,8 +146,9 @@ class Editor(QObject):
         self._articles.select_article(article_id)
         self._refresh_selection()
         self.documentOpened.emit(document)
-        if fresh:
-            # Suggestions are computed after the article is on screen.
+        if fresh and document.complete:
+            # Suggestions are computed after the article is on screen (for a long article,
+            # once it is complete).
             QTimer.singleShot(0, lambda: self._load_suggestions(document))
 
     def _connect(self, document: ArticleDocument) -> None:
@@ -154,6 +160,7 @@ class Editor(QObject):
         document.relationsChanged.connect(self._relations_changed)
         document.statusChanged.connect(self._status_changed)
         document.suggestionsChanged.connect(self._suggestions_changed)
+        document.completed.connect(self._completed)
 
     def _source(self) -> ArticleDocument:
         document = self.sender()
@@ -168,6 +175,37 @@ class Editor(QObject):
             self.undo_group.removeStack(stack)
             stack.deleteLater()
             document.deleteLater()
+
+    def _complete_in_background(self, document: ArticleDocument) -> None:
+        """Read the spans the view has not asked for, and every relation, on a pool thread."""
+        starts_from = document.loaded_until
+        if starts_from is None or not self._is_kept(document):
+            return
+        store, article_id, annotator = self.workspace.store, document.article.id, document.annotator
+        run_in_background(
+            lambda: store.annotations(article_id, annotator, starts_from=starts_from),
+            lambda rest: self._rest_read(document, rest, starts_from),
+            lambda error: self.failed.emit(f"Could not read the article's spans: {error}"),
+        )
+
+    def _rest_read(self, document: ArticleDocument, rest: Annotations, starts_from: int) -> None:
+        if self._is_kept(document):
+            document.complete_with(rest, starts_from)
+
+    def _completed(self) -> None:
+        self._load_suggestions(self._source())
+
+    def _complete(self) -> bool:
+        """Make the open document complete (reading the database now if it must); False
+        when that fails, after telling the user."""
+        if self.document is None:
+            return False
+        try:
+            self.document.ensure_complete()
+        except (DatabaseError, StoreError) as error:
+            self.failed.emit(f"Could not read the article's spans: {error}")
+            return False
+        return True
 
     def _load_suggestions(self, document: ArticleDocument) -> None:
         """Find suggestions on a pool thread; the article stays responsive meanwhile."""
@@ -446,8 +484,9 @@ class Editor(QObject):
         return suggestion if suggestion and self.document.is_open(suggestion) else None
 
     def select_span(self, span_id: str | None) -> None:
-        if self.document is None:
+        if not self._complete():
             return
+        assert self.document is not None
         span = self.document.span(span_id) if span_id else None
         self._selected = span.id if span else None
         self._suggestion = None
@@ -456,8 +495,9 @@ class Editor(QObject):
             self.message.emit(f"{span.label}: {span.text[:80]}  [{span.start}, {span.end})")
 
     def select_suggestion(self, suggestion_id: str | None) -> None:
-        if self.document is None:
+        if not self._complete():
             return
+        assert self.document is not None
         self._selected = None
         self._suggestion = suggestion_id
         self._refresh_selection()
@@ -468,8 +508,9 @@ class Editor(QObject):
 
     def step(self, step: int) -> None:
         """Select the next (+1) or previous (-1) span or suggestion, or link candidate."""
-        if self.document is None:
+        if not self._complete():
             return
+        assert self.document is not None
         if self._link is not None:
             candidates = self._link_candidates()
             if not candidates:

@@ -2,8 +2,9 @@
 
 Formats are computed per text block from the document's span index and set on the block's
 layout (as a QSyntaxHighlighter would), but only for the blocks in and near the viewport:
-opening a 1M-character article formats a screenful, scrolling formats what comes into view,
-and a change reformats only the blocks it touches. The innermost span of a character gives
+opening a 1M-character article formats a screenful (and has the document read only the
+spans that start before its end), scrolling formats what comes into view, and a change
+reformats only the blocks it touches. The innermost span of a character gives
 its background; an enclosing span shows as an underline in its own colour, so nesting stays
 visible. Open suggestions, where no span is, show as a dashed underline and coloured text.
 """
@@ -19,7 +20,9 @@ from PySide6.QtWidgets import QPlainTextEdit
 if TYPE_CHECKING:
     from annotator.gui.document import ArticleDocument
 
-MARGIN_BLOCKS = 40  # formatted beyond the last visible block, so scrolling finds them ready
+# Formatted beyond the last visible block. Scrolling formats the blocks coming into view
+# before they are painted anyway; a few more keep small scroll steps free of that work.
+MARGIN_BLOCKS = 3
 
 
 def tint(color: str, strength: float = 0.45) -> QColor:
@@ -54,19 +57,30 @@ class SpanFormatter:
 
     def format_visible(self) -> None:
         """Format the blocks on screen (and a margin below) that are not formatted yet."""
-        if self._document is None:
+        document = self._document
+        if document is None:
             return
         view = self._view
         block = view.firstVisibleBlock()
         height = view.viewport().height()
         offset = view.contentOffset()
         extra = MARGIN_BLOCKS
+        todo = []
         while block.isValid() and extra > 0:
             if block.blockNumber() not in self._formatted:
-                self._format_block(block)
+                todo.append(block)
             if view.blockBoundingGeometry(block).translated(offset).top() > height:
                 extra -= 1
             block = block.next()
+        if not todo:
+            return
+        # Spans are read in text order as far as they are shown, in one query.
+        last = todo[-1]
+        document.fetch_until(
+            document.offsets.from_qt(last.position() + last.length() - 1, round_up=True)
+        )
+        for block in todo:
+            self._format_block(block)
 
     def rehighlight_range(self, start: int, end: int) -> None:
         """Reformat the blocks that hold code points ``[start, end)``."""

@@ -57,21 +57,28 @@ class SpanTableModel(QAbstractTableModel):
             {label.name: label.kind for label in document.schema.labels} if document else {}
         )
         if self._document is not None:
-            self._document.spanAboutToBeAdded.disconnect(self._adding)
-            self._document.spanAdded.disconnect(self._added)
-            self._document.spanAboutToBeRemoved.disconnect(self._removing)
-            self._document.spanRemoved.disconnect(self._removed)
-            self._document.spanChanged.disconnect(self._changed)
-            self._document.relationsChanged.disconnect(self._links_changed)
+            self._follow(self._document, connect=False)
         self._document = document
         if document is not None:
-            document.spanAboutToBeAdded.connect(self._adding)
-            document.spanAdded.connect(self._added)
-            document.spanAboutToBeRemoved.connect(self._removing)
-            document.spanRemoved.connect(self._removed)
-            document.spanChanged.connect(self._changed)
-            document.relationsChanged.connect(self._links_changed)
+            self._follow(document, connect=True)
         self.endResetModel()
+
+    def _follow(self, document: ArticleDocument, *, connect: bool) -> None:
+        for signal, slot in (
+            (document.spanAboutToBeAdded, self._adding),
+            (document.spanAdded, self._added),
+            (document.spanAboutToBeRemoved, self._removing),
+            (document.spanRemoved, self._removed),
+            (document.spanChanged, self._changed),
+            (document.relationsChanged, self._links_changed),
+            (document.spansAboutToBeAppended, self._appending),
+            (document.spansAppended, self._appended),
+            (document.completed, self._links_changed),
+        ):
+            if connect:
+                signal.connect(slot)
+            else:
+                signal.disconnect(slot)
 
     def span_at(self, row: int) -> Span | None:
         if self._document is None or not 0 <= row < len(self._document.spans):
@@ -135,6 +142,12 @@ class SpanTableModel(QAbstractTableModel):
     def _added(self, _row: int, span: Span) -> None:
         self.endInsertRows()
         self._forget_links_if_attributing(span)
+
+    def _appending(self, first: int, last: int) -> None:
+        self.beginInsertRows(QModelIndex(), first, last)
+
+    def _appended(self, _first: int, _last: int) -> None:
+        self.endInsertRows()
 
     def _removing(self, row: int) -> None:
         self.beginRemoveRows(QModelIndex(), row, row)

@@ -202,8 +202,44 @@ class Store:
 
     # -------------------------------------------------------------- annotations
 
-    def annotations(self, article_id: int, annotator: str) -> Annotations:
-        """This annotator's spans (sorted by offsets) and relations on one article."""
+    def open_article(self, article_id: int, annotator: str) -> tuple[Article, Status]:
+        """The article and this annotator's status on it, in one query: what a window needs
+        before it reads the spans of the part it shows (see ``spans``)."""
+        with self._transaction() as session:
+            row = session.execute(
+                select(*_ARTICLE_COLUMNS, AnnotationSetRow.status)
+                .select_from(ArticleRow)
+                .outerjoin(AnnotationSetRow, _own_set(annotator))
+                .where(ArticleRow.id == article_id)
+            ).one_or_none()
+            if row is None:
+                raise StoreError(f"no article with id {article_id}")
+            status = row[-1]
+            return _trusted_article(row), Status(status) if status else Status.TODO
+
+    def spans(
+        self, article_id: int, annotator: str, starts_from: int, starts_before: int
+    ) -> list[Span]:
+        """This annotator's spans on the article that start in ``[starts_from, starts_before)``,
+        sorted by offsets: a long article is read piece by piece, in text order."""
+        with self._transaction() as session:
+            rows = session.execute(
+                select(*_SPAN_COLUMNS)
+                .join(AnnotationSetRow, AnnotationSetRow.id == SpanRow.set_id)
+                .join(AnnotatorRow, AnnotatorRow.id == AnnotationSetRow.annotator_id)
+                .where(
+                    AnnotationSetRow.article_id == article_id,
+                    AnnotatorRow.name == annotator,
+                    SpanRow.start >= starts_from,
+                    SpanRow.start < starts_before,
+                )
+                .order_by(SpanRow.start, SpanRow.end, SpanRow.id)
+            )
+            return [_span(row) for row in rows]
+
+    def annotations(self, article_id: int, annotator: str, *, starts_from: int = 0) -> Annotations:
+        """This annotator's status, spans (sorted by offsets) and relations on one article;
+        with ``starts_from``, only the spans that start there or later."""
         with self._transaction() as session:
             set_row = session.scalar(_set_query(article_id, annotator))
             if set_row is None:
@@ -211,7 +247,7 @@ class Store:
             # Plain column rows, not ORM entities: an article can hold tens of thousands of spans.
             spans = session.execute(
                 select(*_SPAN_COLUMNS)
-                .where(SpanRow.set_id == set_row.id)
+                .where(SpanRow.set_id == set_row.id, SpanRow.start >= starts_from)
                 .order_by(SpanRow.start, SpanRow.end, SpanRow.id)
             )
             relations = session.execute(
@@ -1126,6 +1162,37 @@ def _summary(row: Any) -> ArticleSummary:
 
 def _article(row: ArticleRow) -> Article:
     return Article(
+        id=row.id,
+        external_id=row.external_id,
+        title=row.title,
+        text=row.text,
+        text_sha256=row.text_sha256,
+        source=row.source,
+        url=row.url,
+        published=row.published,
+        language=row.language,
+        meta=row.meta or {},
+    )
+
+
+_ARTICLE_COLUMNS = (
+    ArticleRow.id,
+    ArticleRow.external_id,
+    ArticleRow.title,
+    ArticleRow.text,
+    ArticleRow.text_sha256,
+    ArticleRow.source,
+    ArticleRow.url,
+    ArticleRow.published,
+    ArticleRow.language,
+    ArticleRow.meta,
+)
+
+
+def _trusted_article(row: Any) -> Article:
+    """An article from a row of ``_ARTICLE_COLUMNS``, validated when it was imported: not
+    validated again (a long text is otherwise scanned once more on every open)."""
+    return Article.model_construct(
         id=row.id,
         external_id=row.external_id,
         title=row.title,

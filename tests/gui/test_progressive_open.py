@@ -1,0 +1,185 @@
+"""A long article opens with the spans of what is on screen; the rest is read afterwards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from PySide6.QtCore import Qt, QThreadPool
+from pytestqt.qtbot import QtBot
+
+from annotator.core.models import ArticleIn, Relation, Span
+from annotator.core.schema import load_schema
+from annotator.gui.document import READ_WHOLE_UP_TO, ArticleDocument
+from annotator.gui.main_window import MainWindow
+from annotator.resources import default_schema_path
+from annotator.storage.store import Store
+from conftest import WindowFactory
+
+NAMES = ("Budi Santoso", "Siti Rahma", "Ana Lindqvist", "Okafor")
+
+
+def long_text(paragraphs: int, seed: int) -> str:
+    """Paragraphs of ~700 characters, each naming someone; emoji now and then."""
+    parts = []
+    for n in range(paragraphs):
+        name = NAMES[(n + seed) % len(NAMES)]
+        emoji = " 🇮🇩👍🏽" if n % 7 == 0 else ""
+        filler = "Warga kota menunggu keputusan dewan tentang anggaran air. " * 11
+        parts.append(f"Paragraf {n}{emoji}: {name} berbicara kepada wartawan. {filler.strip()}")
+    return "\n".join(parts)
+
+
+@dataclass
+class LongArticle:
+    id: int
+    text: str
+    spans: list[Span]
+    relation: Relation
+
+
+def add_long_article(store: Store, external_id: str, seed: int) -> LongArticle:
+    text = long_text(80, seed)
+    assert len(text) > READ_WHOLE_UP_TO
+    store.import_articles([ArticleIn(external_id=external_id, title=external_id, text=text)])
+    article_id = store.find_article(external_id)
+    assert article_id is not None
+    spans = []
+    for name in NAMES:
+        position = 0
+        while (position := text.find(name, position)) != -1:
+            span = Span.of(text, position, position + len(name), "PER")
+            spans.append(store.add_span(article_id, "ana", span))
+            position += len(name)
+    # One span reaching across a paragraph break, and a link between the first and last.
+    spans.sort(key=lambda s: (s.start, s.end, s.id))
+    across = text.index("air.\nParagraf 40")
+    spans.append(store.add_span(article_id, "ana", Span.of(text, across, across + 14, "EVENT")))
+    relation = store.add_relation(
+        article_id, "ana", Relation(head=spans[0].id, child=spans[-2].id, label="speaker")
+    )
+    ordered = sorted(spans, key=lambda s: (s.start, s.end, s.id))
+    return LongArticle(article_id, text, ordered, relation)
+
+
+@pytest.fixture
+def long_articles(db_url: str) -> list[LongArticle]:
+    store = Store.open(db_url)
+    try:
+        return [add_long_article(store, f"long-{n}", seed=n) for n in range(2)]
+    finally:
+        store.close()
+
+
+def settle(qtbot: QtBot, window: MainWindow) -> None:
+    """Wait until the open document is complete and no background work is left."""
+    qtbot.waitUntil(lambda: window.editor.document is not None and window.editor.document.complete)
+    QThreadPool.globalInstance().waitForDone()
+    qtbot.wait(0)  # deliver results of finished background work
+
+
+def open_without_events(window: MainWindow, article: LongArticle) -> ArticleDocument:
+    window.editor.open_article(article.id)
+    document = window.editor.document
+    assert document is not None and document.article.id == article.id
+    return document
+
+
+def test_long_article_opens_with_what_is_on_screen_then_reads_the_rest(
+    qtbot: QtBot, make_window: WindowFactory, long_articles: list[LongArticle], qtmodeltester
+) -> None:
+    window = make_window()
+    settle(qtbot, window)
+    article = long_articles[1]
+    document = open_without_events(window, article)
+    qtmodeltester.check(window.span_model)
+    # Only the spans starting before the end of the formatted blocks have been read.
+    assert not document.complete
+    loaded_until = document.loaded_until
+    assert loaded_until is not None and 0 < loaded_until < len(article.text) // 4
+    head = [s for s in article.spans if s.start < loaded_until]
+    assert document.spans == head and head
+    assert window.span_model.rowCount() == len(head)
+    assert document.relations() == []
+    first_block = window.article_view.document().firstBlock()
+    assert first_block.layout().formats(), "the spans on screen are highlighted at once"
+    # Once the text is painted, the rest arrives: every span, every relation, in the table.
+    qtbot.waitUntil(lambda: document.complete)
+    assert document.spans == article.spans
+    assert document.relations() == [article.relation]
+    assert window.span_model.rowCount() == len(article.spans)
+    assert window.span_model.span_at(len(article.spans) - 1) == article.spans[-1]
+
+
+def test_tagging_before_the_rest_arrives_reads_it_first(
+    qtbot: QtBot, make_window: WindowFactory, long_articles: list[LongArticle]
+) -> None:
+    window = make_window()
+    settle(qtbot, window)
+    article = long_articles[1]
+    document = open_without_events(window, article)
+    assert not document.complete
+    start = article.text.rindex("wartawan")
+    window.article_view.select_range(start, start + len("wartawan"))
+    qtbot.keyClick(window.article_view, Qt.Key.Key_O)
+    assert document.complete
+    settle(qtbot, window)  # the background read, arriving late, changes nothing
+    ids = [s.id for s in document.spans]
+    assert len(ids) == len(set(ids)) == len(article.spans) + 1
+    store = window.editor.workspace.store
+    assert document.spans == list(store.annotations(article.id, "ana").spans)
+    assert window.span_model.rowCount() == len(ids)
+    qtbot.keyClick(window.article_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert document.spans == article.spans
+
+
+def test_scrolling_before_the_rest_arrives_highlights_what_comes_into_view(
+    qtbot: QtBot, make_window: WindowFactory, long_articles: list[LongArticle]
+) -> None:
+    window = make_window()
+    settle(qtbot, window)
+    article = long_articles[1]
+    document = open_without_events(window, article)
+    view = window.article_view
+    view.verticalScrollBar().setValue(view.verticalScrollBar().maximum())
+    last = article.spans[-1]
+    assert document.loaded_until is None or document.loaded_until > last.start
+    block = view.document().findBlock(document.offsets.to_qt(last.start))
+    begin = document.offsets.to_qt(last.start) - block.position()
+    assert any(
+        r.start <= begin < r.start + r.length and r.format.background().color().isValid()
+        for r in block.layout().formats()
+    )
+    settle(qtbot, window)
+    assert document.spans == article.spans
+
+
+def test_rest_read_earlier_merges_with_spans_fetched_since(
+    qapp: object, db_url: str, long_articles: list[LongArticle]
+) -> None:
+    article = long_articles[0]
+    store = Store.open(db_url)
+    try:
+        document = ArticleDocument.open(
+            store, load_schema(default_schema_path()), article.id, "ana"
+        )
+        document.fetch_until(2_000)
+        rest = store.annotations(article.id, "ana", starts_from=2_000)  # read "in the background"
+        document.fetch_until(len(article.text) // 2)  # meanwhile the view scrolled on
+        document.complete_with(rest, 2_000)
+        assert document.complete and document.spans == article.spans
+        assert [r.id for r in document.relations()] == [article.relation.id]
+        # Every span is found where it is, including the one across a paragraph break.
+        across = article.spans[[s.label for s in article.spans].index("EVENT")]
+        assert across in document.index.at(across.start + 5)
+    finally:
+        store.close()
+
+
+def test_an_article_of_ordinary_length_opens_complete(
+    make_window: WindowFactory,
+) -> None:
+    window = make_window()
+    document = window.editor.document
+    assert document is not None and len(document.text) <= READ_WHOLE_UP_TO
+    assert document.complete
