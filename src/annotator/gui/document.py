@@ -27,7 +27,6 @@ from annotator.core.schema import LabelSchema
 from annotator.core.span_index import SpanIndex
 from annotator.storage.store import Store
 
-
 # Articles up to this many code points are read whole when opened; longer ones progressively.
 READ_WHOLE_UP_TO = 20_000
 

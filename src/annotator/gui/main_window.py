@@ -31,6 +31,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("annotator")
         self.resize(1280, 800)
         self.editor: Editor | None = None
+        # One settings object for the window's life: constructing one reads the file again.
+        self._settings = QSettings(self)
         self.article_view = ArticleView(self)
         self.setCentralWidget(self.article_view)
         self.articles = ArticleListPanel(self)
@@ -75,11 +77,11 @@ class MainWindow(QMainWindow):
         )
         editor.documentOpened.connect(self._document_opened)
         self.user_label.setText(f"Annotator: {workspace.user}")
-        editor.snap_to_words = _settings().value("snapToWords", True, type=bool)
+        editor.snap_to_words = self._settings.value("snapToWords", True, type=bool)
         self._snap_action.setChecked(editor.snap_to_words)
         editor.load_articles()
         self.statusBar().showMessage("Select text, then press a label key.", 6000)
-        last = _settings().value("lastArticle", "", type=str)
+        last = self._settings.value("lastArticle", "", type=str)
         last_id = workspace.store.find_article(last) if last else None
         summaries = self.articles.model.summaries()
         if last_id is not None:
@@ -208,18 +210,18 @@ class MainWindow(QMainWindow):
     def _set_snap(self, enabled: bool) -> None:
         if self.editor is not None:
             self.editor.snap_to_words = enabled
-        _settings().setValue("snapToWords", enabled)
+        self._settings.setValue("snapToWords", enabled)
 
     def _document_opened(self, document: ArticleDocument) -> None:
         self.setWindowTitle(f"{document.article.title} — annotator")
-        _settings().setValue("lastArticle", document.article.external_id)
+        self._settings.setValue("lastArticle", document.article.external_id)
 
     def _show_error(self, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
         QMessageBox.warning(self, "annotator", message)
 
     def _restore_layout(self) -> None:
-        settings = _settings()
+        settings = self._settings
         geometry = settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -232,11 +234,7 @@ class MainWindow(QMainWindow):
             self.resizeDocks([docks["articlesDock"], docks["detailsDock"]], [420, 380], vertical)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        settings = _settings()
+        settings = self._settings
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
         super().closeEvent(event)
-
-
-def _settings() -> QSettings:
-    return QSettings()
