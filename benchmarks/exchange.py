@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from annotator.core.text import text_sha256
-from workload import USER, make_workload, table, temp_dir, verdict
+from workload import USER, child_environment, make_workload, table, temp_dir, verdict
 
 CHARS = 3_000
 SMALL = (2_000, 20)  # articles, spans per article: the command-line workload
@@ -89,7 +89,9 @@ def annotator(*argv: str) -> list[str]:
 def run(command: list[str]) -> float:
     """Seconds the command takes from process start to exit; it must succeed."""
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        command, capture_output=True, text=True, check=False, env=child_environment()
+    )
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{done.stderr}")
@@ -112,7 +114,11 @@ sys.exit(code)
 def peak_rss_mb(*argv: str) -> float:
     """Peak resident memory of an ``annotator`` process (Linux), in MB."""
     done = subprocess.run(
-        [sys.executable, "-c", _MEASURED, *argv], capture_output=True, text=True, check=False
+        [sys.executable, "-c", _MEASURED, *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=child_environment(),
     )
     if done.returncode != 0:
         sys.exit(f"annotator {' '.join(argv)} failed:\n{done.stderr}")

@@ -6,14 +6,13 @@ Run: .venv/bin/python benchmarks/startup.py [--runs N]
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from workload import median_ms, table, temp_dir, verdict
+from workload import child_environment, median_ms, table, temp_dir, verdict
 
 TARGET_RATIO = 2.0
 BARE = """
@@ -39,7 +38,7 @@ def main() -> None:
 
     with temp_dir("annotator-bench-start-") as folder:
         tmp = Path(folder)
-        env = dict(os.environ)
+        env = child_environment()
         env.setdefault("QT_QPA_PLATFORM", "offscreen")
         env["ANNOTATOR_EXIT_WHEN_SHOWN"] = "1"
         env["HOME"] = str(tmp / "home")  # QSettings and caches start empty and stay private

@@ -311,6 +311,15 @@ def show_and_wait(widget: object, timeout: float = 5.0) -> None:
         QApplication.processEvents()
 
 
+def child_environment() -> dict[str, str]:
+    """The environment for a timed ``annotator`` process: as this one, but free to cache
+    compiled bytecode (``PYTHONDONTWRITEBYTECODE`` would have every run compile the
+    project's modules again, which an installed application never does)."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def settle() -> None:
     """Run the event loop and wait for pool threads until no work is left: background work
     of an earlier step (reading the rest of an article, suggestions) must not run during

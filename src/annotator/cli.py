@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -433,8 +434,8 @@ def _export(args: argparse.Namespace) -> int:
         if unknown:
             return _fail(f"no article with id {', '.join(map(repr, unknown))} in the database")
         report = ExportReport()
-        total = store.export_count(**filters)
         try:
+            total = partial(store.export_count, **filters)
             with ProgressBar(f"export {args.format}", "records", total) as bar:
                 writer.write(
                     bar.counted(store.iter_export(**filters)), Path(args.out), schema, report

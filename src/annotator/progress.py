@@ -36,15 +36,19 @@ class ProgressBar:
         self,
         label: str,
         unit: str,
-        total: int | None = None,
+        total: int | Callable[[], int] | None = None,
         stream: TextIO | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``total`` may be a function, called only if the bar is drawn (counting can cost a
+        database query that a command writing to a file or a pipe should not pay)."""
         self.label = label
         self.unit = unit
-        self.total = total
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = _is_terminal(self.stream)
+        if callable(total):
+            total = total() if self.enabled else None
+        self.total: int | None = total
         self._clock = clock
         self._started = clock()
         self._drawn_at: float | None = None

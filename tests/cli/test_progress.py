@@ -67,3 +67,21 @@ def test_nothing_to_erase_when_nothing_was_drawn() -> None:
     with ProgressBar("export", "records", 10, stream):
         pass
     assert stream.getvalue() == ""
+
+
+def test_a_total_given_as_a_function_is_counted_only_for_a_drawn_bar() -> None:
+    calls: list[str] = []
+
+    def count() -> int:
+        calls.append("counted")
+        return 4
+
+    with ProgressBar("export", "records", count, io.StringIO()) as silent:
+        assert silent.total is None
+    assert calls == []
+    stream, clock = Terminal(), Clock()
+    with ProgressBar("export", "records", count, stream, clock) as bar:
+        clock.now += 1
+        bar.update(2)
+    assert calls == ["counted"]
+    assert "2 / 4 records" in stream.getvalue()

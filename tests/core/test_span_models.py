@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from annotator.core.models import Origin, Span
+from annotator.core.models import Article, Origin, Span, trusted_model
 
 
 def test_span_of_checks_the_range_and_takes_its_text() -> None:
@@ -35,3 +35,25 @@ def test_trusted_span_equals_a_constructed_one_and_behaves_like_it() -> None:
     with pytest.raises(ValidationError):
         trusted.label = "ORG"  # frozen like any span
     assert hash(trusted.id) == hash("s1")
+
+
+def test_trusted_model_equals_the_validated_model() -> None:
+    fields = {
+        "id": 7,
+        "external_id": "a7",
+        "title": "Judul",
+        "text": "Halo 😀 dunia",
+        "text_sha256": "0" * 64,
+        "source": None,
+        "url": "https://example.org/a7",
+        "published": None,
+        "language": "id",
+        "meta": {"desk": "economy"},
+    }
+    trusted = trusted_model(Article, dict(fields))
+    validated = Article(**fields)
+    assert trusted == validated
+    assert trusted.model_dump() == validated.model_dump()
+    assert trusted.model_fields_set == validated.model_fields_set
+    with pytest.raises(ValidationError):
+        trusted.title = "Lain"  # frozen like any article

@@ -57,6 +57,7 @@ from annotator.core.models import (
     Status,
     Suggestion,
     new_id,
+    trusted_model,
 )
 from annotator.core.text import text_sha256
 from annotator.storage.database import (
@@ -491,8 +492,10 @@ class Store:
         wanted = None if labels is None else sorted(set(labels))
         conditions = _export_conditions(annotator, status, wanted, article_ids)
         sets = _chosen_sets(conditions, *_EXPORT_SET_COLUMNS).order_by(AnnotationSetRow.id)
+        # By set and start only, which the (set, start) index gives without sorting; each
+        # set's few spans are put in (start, end, id) order in Python.
         spans = select(SpanRow.set_id, *_EXPORT_SPAN_COLUMNS).order_by(
-            SpanRow.set_id, SpanRow.start, SpanRow.end, SpanRow.id
+            SpanRow.set_id, SpanRow.start
         )
         relations = select(RelationRow.set_id, *_RELATION_COLUMNS).order_by(
             RelationRow.set_id, RelationRow.id
@@ -516,15 +519,19 @@ class Store:
                         item_relations = [
                             r for r in item_relations if r.head in kept and r.child in kept
                         ]
-                    yield AnnotatedArticle.model_construct(
-                        article=_exported_article(row),
-                        annotations=Annotations.model_construct(
-                            article_id=row.article_id,
-                            annotator=row.name,
-                            status=_STATUSES[row.status],
-                            spans=item_spans,
-                            relations=tuple(item_relations),
-                        ),
+                    annotations = trusted_model(
+                        Annotations,
+                        {
+                            "article_id": row.article_id,
+                            "annotator": row.name,
+                            "status": _STATUSES[row.status],
+                            "spans": item_spans,
+                            "relations": tuple(item_relations),
+                        },
+                    )
+                    yield trusted_model(
+                        AnnotatedArticle,
+                        {"article": _exported_article(row), "annotations": annotations},
                     )
         except SQLAlchemyError as error:
             raise DatabaseError(
@@ -724,8 +731,10 @@ def _chosen_sets(conditions: list[ColumnElement[bool]], *columns: Any) -> Select
 
 
 def _streamed(connection: Connection, query: Select[Any], size: int) -> Iterator[Any]:
-    """The rows of ``query``, fetched from the database ``size`` at a time."""
-    return iter(connection.execute(query.execution_options(yield_per=size)))
+    """The rows of ``query``, fetched from the database ``size`` at a time (by partitions:
+    row by row, the result's own bookkeeping costs more than the rows)."""
+    for partition in connection.execute(query.execution_options(yield_per=size)).partitions():
+        yield from partition
 
 
 def _bulk_table(rows: Table, *ready: str) -> TableClause:
@@ -1183,17 +1192,20 @@ _ARTICLE_COLUMNS = (
 def _trusted_article(row: Any) -> Article:
     """An article from a row of ``_ARTICLE_COLUMNS``, validated when it was imported: not
     validated again (a long text is otherwise scanned once more on every open)."""
-    return Article.model_construct(
-        id=row.id,
-        external_id=row.external_id,
-        title=row.title,
-        text=row.text,
-        text_sha256=row.text_sha256,
-        source=row.source,
-        url=row.url,
-        published=row.published,
-        language=row.language,
-        meta=row.meta or {},
+    return trusted_model(
+        Article,
+        {
+            "id": row.id,
+            "external_id": row.external_id,
+            "title": row.title,
+            "text": row.text,
+            "text_sha256": row.text_sha256,
+            "source": row.source,
+            "url": row.url,
+            "published": row.published,
+            "language": row.language,
+            "meta": row.meta or {},
+        },
     )
 
 
@@ -1277,17 +1289,20 @@ _EXPORT_SET_COLUMNS = (
 
 def _exported_article(row: Any) -> Article:
     """An article from a row of ``_EXPORT_SET_COLUMNS`` (trusted: no validation)."""
-    return Article.model_construct(
-        id=row.article_id,
-        external_id=row.external_id,
-        title=row.title,
-        text=row.text,
-        text_sha256=row.text_sha256,
-        source=row.source,
-        url=row.url,
-        published=row.published,
-        language=row.language,
-        meta=row.meta or {},
+    return trusted_model(
+        Article,
+        {
+            "id": row.article_id,
+            "external_id": row.external_id,
+            "title": row.title,
+            "text": row.text,
+            "text_sha256": row.text_sha256,
+            "source": row.source,
+            "url": row.url,
+            "published": row.published,
+            "language": row.language,
+            "meta": row.meta or {},
+        },
     )
 
 
@@ -1308,9 +1323,14 @@ def _exported_spans(rows: list[Any]) -> tuple[Span, ...]:
                 {} if attrs == "{}" else parsed(attrs),
                 origins[origin],
             )
-            for _, span_id, start, end, label, text, attrs, origin in rows
+            for _, span_id, start, end, label, text, attrs, origin in sorted(
+                rows, key=_EXPORT_ORDER
+            )
         ]
     )
+
+
+_EXPORT_ORDER = itemgetter(2, 3, 1)  # start, end, id of a row of ``set_id, *_EXPORT_...``
 
 
 def _attrs(value: str | dict[str, Any] | None) -> dict[str, Any]:
