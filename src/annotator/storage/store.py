@@ -746,6 +746,46 @@ def _bulk_table(rows: Table, *ready: str) -> TableClause:
     )
 
 
+class _RowInserter:
+    """executemany of plain tuples straight through the driver, for the bulk import's hottest
+    insert: SQLAlchemy's per-row parameter handling costs more than SQLite's insert itself.
+
+    The statement is compiled by SQLAlchemy for the connection's dialect, so its placeholder
+    style is the driver's. Values must be in the database's form: ``converter`` gives the
+    dialect's conversion for a column whose type converts values (JSON), and ``_db_value``
+    converts a single value.
+    """
+
+    def __init__(self, connection: Connection, target: Table, columns: Sequence[str]) -> None:
+        compiled = insert(target).compile(dialect=connection.dialect, column_keys=list(columns))
+        self._connection = connection
+        self._target = target
+        self._sql = str(compiled)
+        self._columns = tuple(columns)
+        self._positional = compiled.positional
+        order = tuple(compiled.positiontup or ())
+        self._order = None if order == self._columns else [self._columns.index(n) for n in order]
+
+    def converter(self, name: str) -> Callable[[Any], Any]:
+        dialect = self._connection.dialect
+        convert = self._target.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        return convert if convert is not None else _unchanged
+
+    def insert(self, rows: list[tuple[Any, ...]]) -> None:
+        """Insert ``rows``: tuples of values in column order, in the database's form."""
+        parameters: list[Any] = rows
+        if not self._positional:
+            parameters = [dict(zip(self._columns, row, strict=True)) for row in rows]
+        elif self._order is not None:
+            order = self._order
+            parameters = [tuple([row[i] for i in order]) for row in rows]
+        self._connection.exec_driver_sql(self._sql, parameters)
+
+
+def _unchanged(value: Any) -> Any:
+    return value
+
+
 def _db_value(target: Column[Any], value: Any, connection: Connection) -> Any:
     """``value`` converted as ``target``'s type converts it for this database."""
     convert = target.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
@@ -760,8 +800,19 @@ _ARTICLE_IDS = select(ArticleRow.id, ArticleRow.external_id).where(ArticleRow.ex
 _SET_IDS = select(
     AnnotationSetRow.id, AnnotationSetRow.article_id, AnnotationSetRow.annotator_id
 ).where(AnnotationSetRow.article_id.in_(_IDS))
-_TIMESTAMPED = ("created_at", "updated_at")
-_BULK_SPANS = _bulk_table(_SPAN_TABLE, *_TIMESTAMPED)
+# The order of the values in the bulk import's span rows.
+_SPAN_INSERT_COLUMNS = (
+    "id",
+    "set_id",
+    "start",
+    "end",
+    "label",
+    "text",
+    "attrs",
+    "origin",
+    "created_at",
+    "updated_at",
+)
 _BULK_RELATIONS = _bulk_table(RelationRow.__table__, "created_at")  # type: ignore[arg-type]
 
 
@@ -800,6 +851,8 @@ class _BulkImport:
         self.report = report
         self.now = utcnow()
         self.stamp = _db_value(_SPAN_TABLE.c.created_at, self.now, connection)
+        self.span_rows = _RowInserter(connection, _SPAN_TABLE, _SPAN_INSERT_COLUMNS)
+        self.stored_attrs = self.span_rows.converter("attrs")
         self.annotators: dict[str, int] = dict(
             connection.execute(select(AnnotatorRow.name, AnnotatorRow.id)).all()
         )
@@ -1001,9 +1054,10 @@ class _BulkImport:
             _RELATION_IDS,
             (relation.id for document in documents for relation in document.relations),
         )
-        spans: list[dict[str, Any]] = []
+        spans: list[tuple[Any, ...]] = []
         relations: list[dict[str, Any]] = []
         report = self.report
+        stamp, stored_attrs = self.stamp, self.stored_attrs
         for document, set_id in zip(documents, set_ids, strict=True):
             held = contents[set_id]
             earlier = set_id not in self.created_sets  # it held annotations before this import
@@ -1022,18 +1076,18 @@ class _BulkImport:
                     self.added.add(span_id)
                 stored_as[span.id] = span_id
                 spans.append(
-                    {
-                        "id": span_id,
-                        "set_id": set_id,
-                        "start": span.start,
-                        "end": span.end,
-                        "label": span.label,
-                        "text": span.text,
-                        "attrs": span.attrs,
-                        "origin": span.origin.value,
-                        "created_at": self.stamp,
-                        "updated_at": self.stamp,
-                    }
+                    (
+                        span_id,
+                        set_id,
+                        span.start,
+                        span.end,
+                        span.label,
+                        span.text,
+                        stored_attrs(span.attrs),
+                        span.origin.value,
+                        stamp,
+                        stamp,
+                    )
                 )
             for relation in document.relations:
                 if relation.origin == Origin.DERIVED:  # follows from the others; never stored
@@ -1067,7 +1121,7 @@ class _BulkImport:
                     }
                 )
         if spans:
-            self.connection.execute(insert(_BULK_SPANS), spans)
+            self.span_rows.insert(spans)
             report.spans_added += len(spans)
         if relations:
             self.connection.execute(insert(_BULK_RELATIONS), relations)
