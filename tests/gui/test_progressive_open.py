@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from dataclasses import dataclass
 
 import pytest
@@ -183,3 +185,27 @@ def test_an_article_of_ordinary_length_opens_complete(
     document = window.editor.document
     assert document is not None and len(document.text) <= READ_WHOLE_UP_TO
     assert document.complete
+
+
+def test_a_dropped_document_is_freed_without_the_cycle_collector(
+    qtbot: QtBot, make_window: WindowFactory, long_articles: list[LongArticle]
+) -> None:
+    """Loaded articles are frozen out of the cyclic collector's sight (gc.freeze), which is
+    only safe if a dropped document holds no reference cycle."""
+    window = make_window()
+    settle(qtbot, window)
+    window.editor.open_article(long_articles[1].id)
+    settle(qtbot, window)
+    document = window.editor.document
+    assert document is not None and document.complete
+    gone = weakref.ref(document)
+    spans = weakref.ref(document.spans[0])
+    del document
+    gc.disable()
+    try:
+        window.editor.reload()  # drops every open document
+        window.editor.open_article(long_articles[0].id)
+        settle(qtbot, window)
+        qtbot.waitUntil(lambda: gone() is None and spans() is None)
+    finally:
+        gc.enable()

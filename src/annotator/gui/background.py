@@ -41,7 +41,11 @@ def run_in_background(
     _pending.add(relay)
 
     def finish(callback: Callable[[Any], None], value: Any) -> None:
+        # Qt holds the connected lambdas, and they hold the relay and whatever the callbacks
+        # refer to: a cycle no collector can see. Disconnecting breaks it.
         _pending.discard(relay)
+        relay.done.disconnect()
+        relay.failed.disconnect()
         callback(value)
 
     relay.done.connect(lambda result: finish(on_done, result))

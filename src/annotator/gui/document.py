@@ -21,6 +21,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from annotator.core.attribution import Attribution
+from annotator.core.memory import collector_paused
 from annotator.core.models import Annotations, Article, Relation, Span, Status, Suggestion
 from annotator.core.offsets import OffsetMap
 from annotator.core.schema import LabelSchema
@@ -207,18 +208,19 @@ class ArticleDocument(QObject):
 
     def _append(self, spans: Iterable[Span]) -> None:
         """Add spans that all sort after the ones here (they start after them)."""
-        spans = sorted(spans, key=_order)
-        if not spans:
-            return
-        first = len(self._spans)
-        last = first + len(spans) - 1
-        self.spansAboutToBeAppended.emit(first, last)
-        self._spans.extend(spans)
-        for span in spans:
-            self._by_id[span.id] = span
-            self._keys[(span.start, span.end, span.label)] += 1
-            self.index.add(span)
-        self.spansAppended.emit(first, last)
+        with collector_paused():
+            spans = sorted(spans, key=_order)
+            if not spans:
+                return
+            first = len(self._spans)
+            last = first + len(spans) - 1
+            self.spansAboutToBeAppended.emit(first, last)
+            self._spans.extend(spans)
+            for span in spans:
+                self._by_id[span.id] = span
+                self._keys[(span.start, span.end, span.label)] += 1
+                self.index.add(span)
+            self.spansAppended.emit(first, last)
 
     # ---------------------------------------------------------------- queries
 

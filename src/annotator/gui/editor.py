@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoGroup, QUndoStack
 
+from annotator.core.memory import freeze_long_lived
 from annotator.core.models import Annotations, Relation, Span, Status, Suggestion
 from annotator.core.schema import LabelKind, RelationType
 from annotator.core.selection import snap_to_words, trim_whitespace
@@ -147,6 +148,7 @@ class Editor(QObject):
         self._refresh_selection()
         self.documentOpened.emit(document)
         if fresh and document.complete:
+            freeze_long_lived()
             # Suggestions are computed after the article is on screen (for a long article,
             # once it is complete).
             QTimer.singleShot(0, lambda: self._load_suggestions(document))
@@ -193,6 +195,7 @@ class Editor(QObject):
             document.complete_with(rest, starts_from)
 
     def _completed(self) -> None:
+        freeze_long_lived()  # the article's spans live as long as it stays open
         self._load_suggestions(self._source())
 
     def _complete(self) -> bool:

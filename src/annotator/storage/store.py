@@ -6,7 +6,6 @@ Every public method is one short transaction and returns pydantic models from
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -43,6 +42,7 @@ from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.types import NullType
 
 from annotator.core.exchange import ImportedDocument
+from annotator.core.memory import collector_paused
 from annotator.core.models import (
     AnnotatedArticle,
     Annotations,
@@ -78,19 +78,6 @@ from annotator.storage.orm import (
 )
 
 _IMPORT_BATCH = 500
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Building tens of thousands of small objects at once sets off the cyclic garbage
-    collector again and again, for nothing: none of them form cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class StoreError(Exception):
@@ -245,7 +232,7 @@ class Store:
             relations = session.execute(
                 select(*_RELATION_COLUMNS).where(RelationRow.set_id == set_row.id)
             )
-            with _collector_paused():
+            with collector_paused():
                 return Annotations.model_construct(
                     article_id=article_id,
                     annotator=annotator,
@@ -631,7 +618,7 @@ class Store:
         """
         report = DocumentImportReport()
         try:
-            with self._engine.begin() as connection, _collector_paused():
+            with self._engine.begin() as connection, collector_paused():
                 bulk = _BulkImport(connection, default_annotator, report)
                 batch: list[ImportedDocument] = []
                 for document in documents:
