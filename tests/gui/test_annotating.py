@@ -85,7 +85,7 @@ def test_tag_after_crlf_by_mouse_double_click_and_button(
     rect = view.cursorRect(cursor_at(window, start + 2))
     qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert view.selection() == (start, start + 4)
-    buttons = window.palette.findChildren(QAbstractButton)
+    buttons = window.label_palette.findChildren(QAbstractButton)
     gpe = next(b for b in buttons if b.text().startswith("GPE"))
     qtbot.mouseClick(gpe, Qt.MouseButton.LeftButton)
     assert stored_spans(db_url, "crlf") == [("GPE", start, start + 4, "Kyiv")]

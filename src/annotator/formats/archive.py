@@ -22,7 +22,7 @@ import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from annotator.formats.articles import ImportFileError
 from annotator.formats.base import Limits
@@ -78,7 +78,7 @@ def _skipped(parts: list[str]) -> bool:
     return any(part.startswith(".") or part == "__MACOSX" for part in parts)
 
 
-def _read_at_most(stream: BinaryIO, limit: int) -> bytes | None:
+def _read_at_most(stream: IO[bytes], limit: int) -> bytes | None:
     """The whole stream, or ``None`` as soon as it gives more than ``limit`` bytes."""
     chunks = []
     total = 0

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from annotator.core.models import ArticleIn, Status
+from annotator.core.models import Article, ArticleIn, Status
 from annotator.formats.articles import ImportFileError, _json_type, _lines, _open_error
 from annotator.formats.base import Limits
 
@@ -14,7 +14,7 @@ ARTICLE_FIELDS = ("source", "url", "published", "language")
 """The optional article fields that the exchange formats carry by name."""
 
 
-def article_fields(article: ArticleIn) -> dict[str, str]:
+def article_fields(article: Article | ArticleIn) -> dict[str, str]:
     """The :data:`ARTICLE_FIELDS` that ``article`` has, in that order."""
     return {key: value for key in ARTICLE_FIELDS if (value := getattr(article, key)) is not None}
 

@@ -25,14 +25,14 @@ file is refused with a message naming the line, and imports with ``--offset-unit
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from annotator.core.exchange import ImportedDocument
-from annotator.core.models import AnnotatedArticle, ArticleIn, Origin
+from annotator.core.models import AnnotatedArticle, ArticleIn, Origin, Relation, Span
 from annotator.core.schema import LabelSchema
 from annotator.core.text import check_text, title_from_text
 from annotator.formats.articles import (
@@ -123,7 +123,7 @@ class DoccanoWriter:
                 f"attributes of {_plural(len(with_attrs), 'span')} ({', '.join(names)})",
                 f"{self.shape} has no span attributes",
             )
-        carried = [*spans, *relations] if self.relations else spans
+        carried: Sequence[Span | Relation] = [*spans, *relations] if self.relations else spans
         if suggested := sum(annotation.origin == Origin.SUGGESTED for annotation in carried):
             report.omit(
                 item,

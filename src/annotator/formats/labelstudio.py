@@ -289,7 +289,7 @@ def _task_documents(
     if own and names:
         names[0] = (own, None)
     unnamed = sum(name is None for name, _ in names)
-    entries = []
+    entries: list[tuple[str, dict[str, Any], str | None, Status | None, Origin]] = []
     for index, (annotation, (name, user)) in enumerate(zip(annotations, names, strict=True), 1):
         status = Status.SKIPPED if annotation.get("was_cancelled") is True else Status.DONE
         if index == 1 and own and own_status and status != Status.SKIPPED:
@@ -306,7 +306,7 @@ def _task_documents(
 
     documents = []
     owners: dict[str | None, str] = {}
-    for what, entry, annotator, status, origin in entries:
+    for what, entry, annotator, entry_status, origin in entries:
         if annotator in owners:
             report(
                 f"{where}, {what}: {owners[annotator]} already belongs to "
@@ -315,7 +315,7 @@ def _task_documents(
             )
             continue
         owners[annotator] = what
-        document = RawDocument(article, annotator, f"{where}, {what}", status)
+        document = RawDocument(article, annotator, f"{where}, {what}", entry_status)
         _read_results(entry, document, origin, skipped)
         documents.append(document)
     return documents
@@ -441,6 +441,12 @@ def _region_id(item: dict[str, Any], key: str) -> str | int | None:
     raise ValueError(f'"{key}" must be a string or an integer, got {_json_type(value)}')
 
 
+def _offset(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f'"start" and "end" must be integers, got {_json_type(value)}')
+    return value
+
+
 def _add_region(
     item: dict[str, Any],
     document: RawDocument,
@@ -448,10 +454,7 @@ def _add_region(
     origin: Origin,
 ) -> None:
     value = _value(item)
-    start, end = value.get("start"), value.get("end")
-    for offset in (start, end):
-        if isinstance(offset, bool) or not isinstance(offset, int):
-            raise ValueError(f'"start" and "end" must be integers, got {_json_type(offset)}')
+    start, end = _offset(value.get("start")), _offset(value.get("end"))
     labels = _strings(value.get("labels"), "labels")
     if not labels:
         raise ValueError("the region has no label")

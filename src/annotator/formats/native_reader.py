@@ -82,6 +82,7 @@ def _document(
         return None
     spans: dict[str, Span] = {}
     for index, raw in enumerate(record.spans):
+        problem: str | None
         if raw.id in spans:
             problem = "the id is used by an earlier span"
         elif not raw.label:

@@ -37,7 +37,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import orjson
 
@@ -320,7 +320,7 @@ def _file_too_large(size: int, limit: int) -> str:
     return f"file too large (more than {limit} bytes)"
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -376,8 +376,11 @@ def _endpoint(
 
 
 def _known_status(meta: dict[str, Any]) -> Status | None:
+    status = meta.get("status")
+    if not isinstance(status, str):
+        return None
     try:
-        return Status(meta.get("status"))
+        return Status(status)
     except ValueError:
         return None
 
@@ -404,8 +407,8 @@ def _article(text: str, meta: dict[str, Any]) -> ArticleIn:
     if _known_status(meta) is not None:
         used.add("status")
     return ArticleIn(
-        external_id=fields.pop("article_id", None) or str(text_hash(text)),
-        title=fields.pop("title", None) or title_from_text(text),
+        external_id=fields.pop("article_id", "") or str(text_hash(text)),
+        title=fields.pop("title", "") or title_from_text(text),
         text=text,
         meta={key: value for key, value in meta.items() if key not in used},
         **fields,

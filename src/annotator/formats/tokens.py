@@ -91,7 +91,9 @@ def simple_tokens(text: str) -> list[Token]:
         if not run.group().isspace():
             # endpos keeps grapheme clusters inside the run, so no token takes in whitespace.
             pieces = _PIECE.finditer(text, start, end)
-            tokens.extend(Token(piece.group(), *piece.span(), False) for piece in pieces)
+            tokens.extend(
+                Token(piece.group(), piece.start(), piece.end(), False) for piece in pieces
+            )
             continue
         if tokens and text[start] == " ":
             tokens[-1] = replace(tokens[-1], ws=True)

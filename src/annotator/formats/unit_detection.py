@@ -82,7 +82,7 @@ def _reading(
     text: str, offsets: Sequence[tuple[int, int]], unit: Unit
 ) -> tuple[tuple[int, int] | None, ...]:
     units = UnitMap(text, unit)
-    reading = []
+    reading: list[tuple[int, int] | None] = []
     for start, end in offsets:
         try:
             reading.append((units.to_codepoint(start), units.to_codepoint(end)))

@@ -31,7 +31,7 @@ def resolve_user(user: str | None, window: MainWindow) -> str | None:
     if user:
         settings.setValue("user", user)
         return user
-    remembered = settings.value("user", "", type=str)
+    remembered = str(settings.value("user", "", type=str))
     if remembered:
         return remembered
     try:
@@ -50,6 +50,7 @@ def resolve_user(user: str | None, window: MainWindow) -> str | None:
 
 def run_app(db_url: str | None, user: str | None, schema_path: str | None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
     configure_application(app)
     window = MainWindow()
     window.show()

@@ -658,16 +658,16 @@ class Editor(QObject):
     def _search_mentions(self) -> None:
         pending, self._new_mentions = self._new_mentions, {}
         for document, known in pending.items():
-            if not self._is_kept(document):
-                continue
-            text, spans = document.text, tuple(document.spans)
-            run_in_background(
-                lambda text=text, spans=spans, known=known: gazetteer_suggestions(
-                    text, known, [(s.start, s.end) for s in spans]
-                ),
-                lambda found, document=document: self._mentions_found(document, found),
-                lambda error: self.failed.emit(f"Suggestions unavailable: {error}"),
-            )
+            if self._is_kept(document):
+                self._search_mentions_in(document, known)
+
+    def _search_mentions_in(self, document: ArticleDocument, known: dict[str, str]) -> None:
+        text, spans = document.text, tuple(document.spans)
+        run_in_background(
+            lambda: gazetteer_suggestions(text, known, [(s.start, s.end) for s in spans]),
+            lambda found: self._mentions_found(document, found),
+            lambda error: self.failed.emit(f"Suggestions unavailable: {error}"),
+        )
 
     def _mentions_found(self, document: ArticleDocument, found: list[Suggestion]) -> None:
         if self._is_kept(document):

@@ -147,7 +147,12 @@ def _path_row(parent: QWidget, edit: QLineEdit, choose: Callable[[], str]) -> QW
     layout = QHBoxLayout(row)
     layout.setContentsMargins(0, 0, 0, 0)
     browse = QPushButton("Browse…", row)
-    browse.clicked.connect(lambda: (chosen := choose()) and edit.setText(chosen))
+
+    def browse_clicked() -> None:
+        if chosen := choose():
+            edit.setText(chosen)
+
+    browse.clicked.connect(browse_clicked)
     layout.addWidget(edit, 1)
     layout.addWidget(browse)
     return row

@@ -18,6 +18,7 @@ from PySide6.QtGui import QColor, QTextBlock, QTextCharFormat, QTextLayout
 from PySide6.QtWidgets import QPlainTextEdit
 
 if TYPE_CHECKING:
+    from annotator.core.span_index import Ranged
     from annotator.gui.document import ArticleDocument
 
 # Formatted beyond the last visible block. Scrolling formats the blocks coming into view
@@ -135,10 +136,11 @@ class SpanFormatter:
         if not spans and not parts:
             return []
         # One sweep over the places where some span or suggestion starts or ends.
+        items: tuple[Ranged, ...] = (*spans, *parts)
         cuts = sorted(
             {block_start, block_end}
-            | {max(item.start, block_start) for item in (*spans, *parts)}
-            | {min(item.end, block_end) for item in (*spans, *parts)}
+            | {max(item.start, block_start) for item in items}
+            | {min(item.end, block_end) for item in items}
         )
         ranges = []
         for left, right in itertools.pairwise(cuts):

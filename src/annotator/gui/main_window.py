@@ -36,12 +36,14 @@ class MainWindow(QMainWindow):
         self.article_view = ArticleView(self)
         self.setCentralWidget(self.article_view)
         self.articles = ArticleListPanel(self)
-        self.palette = LabelPalette(self)
+        self.label_palette = LabelPalette(self)
         self.span_model = SpanTableModel(self)
         self.span_table = SpanTableView(self.span_model, self)
         self.details = AttributePanel(self)
         self._dock("articlesDock", "Articles", self.articles, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._dock("labelsDock", "Labels", self.palette, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock(
+            "labelsDock", "Labels", self.label_palette, Qt.DockWidgetArea.RightDockWidgetArea
+        )
         self._dock("spansDock", "Spans", self.span_table, Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("detailsDock", "Span", self.details, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.user_label = QLabel(self)
@@ -66,8 +68,8 @@ class MainWindow(QMainWindow):
             workspace, self.article_view, self.span_table, self.articles, self.details, self
         )
         self.editor = editor
-        label_actions = self.palette.set_schema(workspace.schema)
-        self.palette.labelChosen.connect(editor.apply_label)
+        label_actions = self.label_palette.set_schema(workspace.schema)
+        self.label_palette.labelChosen.connect(editor.apply_label)
         self.addActions(label_actions)
         self._build_menus(editor, label_actions)
         editor.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
@@ -77,11 +79,11 @@ class MainWindow(QMainWindow):
         )
         editor.documentOpened.connect(self._document_opened)
         self.user_label.setText(f"Annotator: {workspace.user}")
-        editor.snap_to_words = self._settings.value("snapToWords", True, type=bool)
+        editor.snap_to_words = bool(self._settings.value("snapToWords", True, type=bool))
         self._snap_action.setChecked(editor.snap_to_words)
         editor.load_articles()
         self.statusBar().showMessage("Select text, then press a label key.", 6000)
-        last = self._settings.value("lastArticle", "", type=str)
+        last = str(self._settings.value("lastArticle", "", type=str))
         last_id = workspace.store.find_article(last) if last else None
         summaries = self.articles.model.summaries()
         if last_id is not None:

@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.types import NullType
 
@@ -78,6 +79,9 @@ from annotator.storage.orm import (
 )
 
 _IMPORT_BATCH = 500
+
+
+AnySelect = Select[*tuple[Any, ...]]  # a SELECT of any columns
 
 
 class StoreError(Exception):
@@ -705,7 +709,7 @@ def _export_conditions(
     return conditions
 
 
-def _chosen_sets(conditions: list[ColumnElement[bool]], *columns: Any) -> Select[Any]:
+def _chosen_sets(conditions: list[ColumnElement[bool]], *columns: Any) -> AnySelect:
     """``columns`` of the annotation sets (joined with annotators and articles) that meet
     ``conditions``."""
     return (
@@ -717,7 +721,7 @@ def _chosen_sets(conditions: list[ColumnElement[bool]], *columns: Any) -> Select
     )
 
 
-def _streamed(connection: Connection, query: Select[Any], size: int) -> Iterator[Any]:
+def _streamed(connection: Connection, query: AnySelect, size: int) -> Iterator[Any]:
     """The rows of ``query``, fetched from the database ``size`` at a time (by partitions:
     row by row, the result's own bookkeeping costs more than the rows)."""
     for partition in connection.execute(query.execution_options(yield_per=size)).partitions():
@@ -780,7 +784,7 @@ def _db_value(target: Column[Any], value: Any, connection: Connection) -> Any:
 
 
 # Built once: a list given to ``in_`` is turned into one parameter per value at every call.
-_IDS = bindparam("ids", expanding=True)
+_IDS: BindParameter[list[Any]] = bindparam("ids", expanding=True)
 _SPAN_IDS = select(SpanRow.id).where(SpanRow.id.in_(_IDS))
 _RELATION_IDS = select(RelationRow.id).where(RelationRow.id.in_(_IDS))
 _ARTICLE_IDS = select(ArticleRow.id, ArticleRow.external_id).where(ArticleRow.external_id.in_(_IDS))
@@ -961,8 +965,8 @@ class _BulkImport:
         new: dict[tuple[int, int], dict[str, Any]] = {}
         changed: dict[int, str] = {}
         for document, key in zip(documents, keys, strict=True):
-            set_id = self.sets.get(key)
-            if set_id is None:
+            found = self.sets.get(key)
+            if found is None:
                 row = new.setdefault(
                     key,
                     {
@@ -974,9 +978,9 @@ class _BulkImport:
                 )
                 row["status"] = _next_status(row["status"], document)
             else:
-                status = _next_status(self.statuses[set_id], document)
-                if status != self.statuses[set_id]:
-                    self.statuses[set_id] = changed[set_id] = status
+                status = _next_status(self.statuses[found], document)
+                if status != self.statuses[found]:
+                    self.statuses[found] = changed[found] = status
         if changed:
             self.connection.execute(
                 update(AnnotationSetRow)
@@ -989,9 +993,9 @@ class _BulkImport:
             for set_id, article_id, annotator_id in self.connection.execute(
                 _SET_IDS, {"ids": sorted({article_id for article_id, _ in new})}
             ):
-                if (row := new.get((article_id, annotator_id))) is not None:
+                if (added := new.get((article_id, annotator_id))) is not None:
                     self.sets[article_id, annotator_id] = set_id
-                    self.statuses[set_id] = row["status"]
+                    self.statuses[set_id] = added["status"]
         created = {self.sets[key] for key in new}
         self.created_sets |= created
         return [self.sets[key] for key in keys], created
@@ -1114,7 +1118,7 @@ class _BulkImport:
             self.connection.execute(insert(_BULK_RELATIONS), relations)
             report.relations_added += len(relations)
 
-    def _taken(self, query: Select[tuple[str]], ids: Iterable[str]) -> set[str]:
+    def _taken(self, query: Select[str], ids: Iterable[str]) -> set[str]:
         """Those of ``ids`` that ``query`` finds in its table (in any set)."""
         taken: set[str] = set()
         for chunk in _chunks(sorted(set(ids))):
@@ -1164,7 +1168,7 @@ def _own_set(annotator: str) -> Any:
     )
 
 
-def _summary_query(annotator: str) -> Select[Any]:
+def _summary_query(annotator: str) -> AnySelect:
     own_set = _own_set(annotator)
     return (
         select(
@@ -1182,7 +1186,7 @@ def _summary_query(annotator: str) -> Select[Any]:
     )
 
 
-def _set_query(article_id: int, annotator: str) -> Select[tuple[AnnotationSetRow]]:
+def _set_query(article_id: int, annotator: str) -> Select[AnnotationSetRow]:
     return (
         select(AnnotationSetRow)
         .join(AnnotatorRow, AnnotatorRow.id == AnnotationSetRow.annotator_id)
