@@ -116,10 +116,20 @@ class ArticleListPanel(QWidget):
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.verticalHeader().setVisible(False)
         self.view.verticalHeader().setDefaultSectionSize(22)
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.view.setWordWrap(False)  # one line per row, elided: no text layout per cell
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        # Fixed widths from the font: sizing to contents would read up to a thousand rows of
+        # a large project after every change of a row (each tag changes its span count).
+        metrics = self.view.fontMetrics()
+        widest_status = max(metrics.horizontalAdvance(text) for text in _STATUS_TEXT.values())
+        for column, width in (
+            (1, widest_status + 16),
+            (2, metrics.horizontalAdvance("00000") + 16),
+        ):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, width)
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -203,6 +203,9 @@ class SpanTableView(QTableView):
         # Equal, fixed row heights: inserting a row into a table of 20,000 then costs no
         # per-row size bookkeeping.
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        # One line per row, elided: laying out each cell's text for wrapping costs about two
+        # milliseconds per repaint of the table, for nothing.
+        self.setWordWrap(False)
         header = self.horizontalHeader()
         # Fixed widths from the font: sizing to contents would read every row of a long table.
         digits = self.fontMetrics().horizontalAdvance("000000") + 8
