@@ -223,6 +223,17 @@ def test_work_survives_a_new_window(qtbot: QtBot, make_window: WindowFactory, db
     assert again.span_model.rowCount() == 1
 
 
+def test_the_article_open_at_close_opens_next_time(
+    make_window: WindowFactory,
+) -> None:
+    window = make_window()
+    third = window.articles.model.summaries()[2]
+    window.editor.open_article(third.id)
+    window.close()
+    again = make_window()
+    assert again.editor.document.article.external_id == third.external_id
+
+
 def test_label_key_without_selection_explains(qtbot: QtBot, make_window: WindowFactory) -> None:
     window = make_window()
     window.article_view.setTextCursor(QTextCursor(window.article_view.document()))

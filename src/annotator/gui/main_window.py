@@ -216,7 +216,6 @@ class MainWindow(QMainWindow):
 
     def _document_opened(self, document: ArticleDocument) -> None:
         self.setWindowTitle(f"{document.article.title} — annotator")
-        self._settings.setValue("lastArticle", document.article.external_id)
 
     def _show_error(self, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
@@ -236,7 +235,12 @@ class MainWindow(QMainWindow):
             self.resizeDocks([docks["articlesDock"], docks["detailsDock"]], [420, 380], vertical)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        # Saved here rather than on every open: writing the settings file costs a
+        # millisecond or so in the event-loop turn that shows the article.
         settings = self._settings
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
+        document = self.editor.document if self.editor is not None else None
+        if document is not None:
+            settings.setValue("lastArticle", document.article.external_id)
         super().closeEvent(event)
