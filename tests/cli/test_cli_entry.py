@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from annotator.core.text import text_sha256
+
 
 def test_python_dash_m_annotator_help(tmp_path: Path) -> None:
     env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "xdg")}
@@ -27,6 +29,7 @@ def test_python_dash_m_annotator_help(tmp_path: Path) -> None:
 def annotator(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "xdg")}
     env.pop("ANNOTATOR_DB", None)
+    env.pop("PYTHONUNBUFFERED", None)  # buffered output, as a user's shell gives it
     return subprocess.run(
         [sys.executable, "-m", "annotator", *argv],
         capture_output=True,
@@ -53,6 +56,34 @@ def test_a_command_process_flushes_everything_and_keeps_its_status(tmp_path: Pat
     stats = annotator(tmp_path, "stats", "--db", db, "--json")
     assert stats.returncode == 0, stats.stderr
     assert json.loads(stats.stdout)["articles"] == 300
+    records = []
+    for n in range(300):
+        text = f"Budi {n} 😀 berkata. " + "y" * 3000
+        span = {"id": f"s{n}", "start": 0, "end": 4, "label": "PER", "text": "Budi"}
+        records.append(
+            {
+                "article_id": f"b{n}",
+                "title": f"B{n}",
+                "text": text,
+                "text_sha256": text_sha256(text),
+                "meta": {},
+                "annotator": "ana",
+                "status": "done",
+                "spans": [{**span, "attrs": {}, "origin": "manual"}],
+                "relations": [],
+            }
+        )
+    annotated = tmp_path / "annotated.jsonl"
+    annotated.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    assert (
+        annotator(tmp_path, "import", "--format", "jsonl", "--db", db, str(annotated)).returncode
+        == 0
+    )
+    exported = annotator(tmp_path, "export", "--db", db, "--out", "-")
+    assert exported.returncode == 0, exported.stderr
+    assert [json.loads(line)["article_id"] for line in exported.stdout.splitlines()] == [
+        r["article_id"] for r in records
+    ]
     missing = annotator(tmp_path, "import", "--db", db, str(tmp_path / "nope.jsonl"))
     assert missing.returncode != 0
     assert "nope.jsonl" in missing.stderr
