@@ -777,6 +777,39 @@ def _unchanged(value: Any) -> Any:
     return value
 
 
+class _IdLookup:
+    """Runs a query with one expanding list parameter, ``ids``, straight through the driver,
+    compiled once per list length: rendering hundreds of placeholders on every call costs
+    SQLAlchemy more than the lookup costs the database."""
+
+    def __init__(self, connection: Connection, query: AnySelect) -> None:
+        self._connection = connection
+        self._query = query
+        self._compiled: dict[int, tuple[str, list[str], list[int], bool]] = {}
+
+    def scalars(self, ids: list[Any]) -> list[Any]:
+        """The first column of the rows found for ``ids``."""
+        compiled = self._compiled.get(len(ids))
+        if compiled is None:
+            compiled = self._compiled[len(ids)] = self._compile(len(ids))
+        sql, names, order, positional = compiled
+        values: tuple[Any, ...] | dict[str, Any]
+        if positional:
+            values = tuple([ids[i] for i in order])
+        else:
+            values = {name: ids[i] for name, i in zip(names, order, strict=True)}
+        return [row[0] for row in self._connection.exec_driver_sql(sql, values)]
+
+    def _compile(self, length: int) -> tuple[str, list[str], list[int], bool]:
+        # Each placeholder gets its position in ``ids`` as a stand-in value, which tells
+        # which value goes where.
+        compiled = self._query.compile(dialect=self._connection.dialect)
+        state = compiled.construct_expanded_state({"ids": list(range(length))})
+        stand_ins = state.parameters
+        names = list(state.positiontup or stand_ins)
+        return state.statement, names, [stand_ins[name] for name in names], compiled.positional
+
+
 def _db_value(target: Column[Any], value: Any, connection: Connection) -> Any:
     """``value`` converted as ``target``'s type converts it for this database."""
     convert = target.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
@@ -844,6 +877,9 @@ class _BulkImport:
         self.stamp = _db_value(_SPAN_TABLE.c.created_at, self.now, connection)
         self.span_rows = _RowInserter(connection, _SPAN_TABLE, _SPAN_INSERT_COLUMNS)
         self.stored_attrs = self.span_rows.converter("attrs")
+        self.no_attrs = self.stored_attrs({})  # most spans have none: converted once
+        self.span_ids = _IdLookup(connection, _SPAN_IDS)
+        self.relation_ids = _IdLookup(connection, _RELATION_IDS)
         self.annotators: dict[str, int] = dict(
             connection.execute(select(AnnotatorRow.name, AnnotatorRow.id)).all()
         )
@@ -1039,16 +1075,16 @@ class _BulkImport:
         contents: dict[int, _SetContents],
     ) -> None:
         taken_spans = self._taken(
-            _SPAN_IDS, (span.id for document in documents for span in document.spans)
+            self.span_ids, (span.id for document in documents for span in document.spans)
         )
         taken_relations = self._taken(
-            _RELATION_IDS,
+            self.relation_ids,
             (relation.id for document in documents for relation in document.relations),
         )
         spans: list[tuple[Any, ...]] = []
         relations: list[dict[str, Any]] = []
         report = self.report
-        stamp, stored_attrs = self.stamp, self.stored_attrs
+        stamp, stored_attrs, no_attrs = self.stamp, self.stored_attrs, self.no_attrs
         for document, set_id in zip(documents, set_ids, strict=True):
             held = contents[set_id]
             earlier = set_id not in self.created_sets  # it held annotations before this import
@@ -1074,7 +1110,7 @@ class _BulkImport:
                         span.end,
                         span.label,
                         span.text,
-                        stored_attrs(span.attrs),
+                        stored_attrs(span.attrs) if span.attrs else no_attrs,
                         span.origin.value,
                         stamp,
                         stamp,
@@ -1118,11 +1154,11 @@ class _BulkImport:
             self.connection.execute(insert(_BULK_RELATIONS), relations)
             report.relations_added += len(relations)
 
-    def _taken(self, query: Select[str], ids: Iterable[str]) -> set[str]:
-        """Those of ``ids`` that ``query`` finds in its table (in any set)."""
+    def _taken(self, lookup: _IdLookup, ids: Iterable[str]) -> set[str]:
+        """Those of ``ids`` that ``lookup`` finds in its table (in any set)."""
         taken: set[str] = set()
         for chunk in _chunks(sorted(set(ids))):
-            taken.update(self.connection.execute(query, {"ids": chunk}).scalars())
+            taken.update(lookup.scalars(chunk))
         return taken
 
 
