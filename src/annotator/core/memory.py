@@ -31,5 +31,8 @@ def freeze_long_lived() -> None:
     """Exclude every object alive now from later collections (``gc.freeze``): the loaded
     articles are not scanned again and again. They are still freed by reference counting
     when dropped; what is frozen and later ends up in a cycle stays allocated, so call this
-    only for data without cycles."""
+    only for data without cycles. The young generations are collected first, so that
+    recent cyclic garbage is freed rather than frozen (that scans only what was allocated
+    since the last collection)."""
+    gc.collect(1)
     gc.freeze()
