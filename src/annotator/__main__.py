@@ -5,6 +5,7 @@ Kept light on imports so that the window appears before heavy modules load.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -36,11 +37,17 @@ def entry() -> None:
     if args.command is None:
         sys.exit(_window(args))
     status = run(args)
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except OSError:  # a closed pipe: what could be written has been
-        status = status or 1
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the stream closed
+            continue
+        try:
+            stream.flush()
+        except BrokenPipeError:  # the reader went away: what it wanted, it had
+            status = status or 1
+        except (OSError, ValueError) as error:  # e.g. a full disk
+            status = status or 1
+            with contextlib.suppress(OSError):
+                os.write(2, f"annotator: error: output not written: {error}\n".encode())
     os._exit(status)
 
 

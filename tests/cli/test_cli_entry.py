@@ -87,3 +87,40 @@ def test_a_command_process_flushes_everything_and_keeps_its_status(tmp_path: Pat
     missing = annotator(tmp_path, "import", "--db", db, str(tmp_path / "nope.jsonl"))
     assert missing.returncode != 0
     assert "nope.jsonl" in missing.stderr
+
+
+def test_a_command_started_without_standard_output_still_succeeds(tmp_path: Path) -> None:
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    env.pop("PYTHONUNBUFFERED", None)
+    done = subprocess.run(  # standard output closed, as with "annotator stats >&-"
+        [
+            "sh",
+            "-c",
+            'exec "$0" -m annotator stats --db "$1" >&-',
+            sys.executable,
+            f"sqlite:///{tmp_path / 'a.db'}",
+        ],
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_output_that_cannot_be_written_is_reported(tmp_path: Path) -> None:
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    env.pop("PYTHONUNBUFFERED", None)
+    with open("/dev/full", "w") as full:  # every write fails: no space left on device
+        done = subprocess.run(
+            [sys.executable, "-m", "annotator", "stats", "--db", f"sqlite:///{tmp_path / 'a.db'}"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            check=False,
+        )
+    assert done.returncode != 0
+    assert "output not written" in done.stderr

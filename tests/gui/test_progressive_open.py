@@ -15,7 +15,7 @@ from annotator.core.schema import load_schema
 from annotator.gui.document import READ_WHOLE_UP_TO, ArticleDocument
 from annotator.gui.main_window import MainWindow
 from annotator.resources import default_schema_path
-from annotator.storage.store import Store
+from annotator.storage.store import DatabaseError, Store
 from conftest import WindowFactory
 
 NAMES = ("Budi Santoso", "Siti Rahma", "Ana Lindqvist", "Okafor")
@@ -209,3 +209,60 @@ def test_a_dropped_document_is_freed_without_the_cycle_collector(
         qtbot.waitUntil(lambda: gone() is None and spans() is None)
     finally:
         gc.enable()
+
+
+def test_a_failed_read_for_the_screen_is_reported_and_tried_again(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    long_articles: list[LongArticle],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = make_window()
+    settle(qtbot, window)
+    store = window.editor.workspace.store
+    working = store.spans
+
+    def broken(*_args: object) -> list[Span]:
+        raise DatabaseError("database error: disk I/O error")
+
+    monkeypatch.setattr(store, "spans", broken)
+    article = long_articles[1]
+    document = open_without_events(window, article)  # raises nothing
+    assert document.spans == []
+    assert "disk I/O error" in window.statusBar().currentMessage()
+    first_block = window.article_view.document().firstBlock()
+    assert not first_block.layout().formats()
+    monkeypatch.setattr(store, "spans", working)
+    window.article_view.highlighter.format_visible()  # the next scroll or resize
+    assert first_block.layout().formats()
+    settle(qtbot, window)
+    assert document.spans == article.spans
+
+
+def test_an_article_opened_from_a_scrolled_one_is_highlighted_from_the_top(
+    qtbot: QtBot, make_window: WindowFactory, long_articles: list[LongArticle]
+) -> None:
+    window = make_window()
+    settle(qtbot, window)
+    view = window.article_view
+    window.editor.open_article(long_articles[1].id)
+    view.verticalScrollBar().setValue(view.verticalScrollBar().maximum())
+    window.editor.open_article(long_articles[0].id)
+    first = long_articles[0].spans[0]
+    block = view.document().firstBlock()
+    assert first.start < block.length()
+    assert block.layout().formats(), "the first paragraph of the new article is highlighted"
+
+
+def test_clearing_the_selection_does_not_read_the_rest_at_once(
+    qtbot: QtBot, make_window: WindowFactory, long_articles: list[LongArticle]
+) -> None:
+    window = make_window()
+    settle(qtbot, window)
+    document = open_without_events(window, long_articles[1])
+    window.editor.select_span(None)
+    window.editor.cancel()  # Esc
+    assert not document.complete
+    window.editor.select_span(document.spans[0].id)  # a selection needs the links
+    assert document.complete
+    assert window.editor.selected_span == long_articles[1].spans[0]

@@ -31,8 +31,8 @@ def freeze_long_lived() -> None:
     """Exclude every object alive now from later collections (``gc.freeze``): the loaded
     articles are not scanned again and again. They are still freed by reference counting
     when dropped; what is frozen and later ends up in a cycle stays allocated, so call this
-    only for data without cycles. The young generations are collected first, so that
-    recent cyclic garbage is freed rather than frozen (that scans only what was allocated
-    since the last collection)."""
-    gc.collect(1)
+    only for data without cycles. Garbage is collected first, so that it is freed rather
+    than frozen: all of it the first time, while little is alive yet, and afterwards the
+    young generations (what was allocated since then)."""
+    gc.collect(1 if gc.get_freeze_count() else 2)
     gc.freeze()

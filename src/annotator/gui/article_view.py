@@ -67,11 +67,22 @@ class ArticleView(QPlainTextEdit):
     def show_article(self, document: ArticleDocument) -> None:
         """Display the article text (as plain text, never rich text) with its spans."""
         self.setExtraSelections([])
-        self.highlighter.set_article(document)
+        # Nothing is formatted while the text is replaced: the scroll bar moving back to the
+        # top would otherwise format the emptied document's first block for the new article.
+        self.highlighter.set_article(None)
         self._offsets = document.offsets
         self.setPlainText(document.text)
+        self.highlighter.set_article(document)
         self.highlighter.format_visible()
         self._unpainted = document
+
+    def clear_article(self) -> None:
+        """Show nothing (the article shown is being dropped)."""
+        self.setExtraSelections([])
+        self.highlighter.set_article(None)
+        self._offsets = None
+        self._unpainted = None
+        self.setPlainText("")
 
     def selection(self) -> tuple[int, int] | None:
         """The selected range in code points, or None when nothing is selected."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
 
 
 class _Relay(QObject):
@@ -37,7 +37,9 @@ def run_in_background(
     on_error: Callable[[Exception], None],
 ) -> None:
     """Call ``work()`` on a pool thread; ``on_done`` or ``on_error`` then runs on this thread."""
-    relay = _Relay()
+    # Owned by the application object, so that it is deleted on this thread (by
+    # deleteLater) even when the pool thread drops the last Python reference to it.
+    relay = _Relay(QCoreApplication.instance())
     _pending.add(relay)
 
     def finish(callback: Callable[[Any], None], value: Any) -> None:
@@ -46,6 +48,7 @@ def run_in_background(
         _pending.discard(relay)
         relay.done.disconnect()
         relay.failed.disconnect()
+        relay.deleteLater()
         callback(value)
 
     relay.done.connect(lambda result: finish(on_done, result))

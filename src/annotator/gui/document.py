@@ -26,7 +26,7 @@ from annotator.core.models import Annotations, Article, Relation, Span, Status, 
 from annotator.core.offsets import OffsetMap
 from annotator.core.schema import LabelSchema
 from annotator.core.span_index import SpanIndex
-from annotator.storage.store import Store
+from annotator.storage.store import DatabaseError, Store, StoreError
 
 # Articles up to this many code points are read whole when opened; longer ones progressively.
 READ_WHOLE_UP_TO = 20_000
@@ -107,6 +107,7 @@ class ArticleDocument(QObject):
     spansAboutToBeAppended = Signal(int, int)
     spansAppended = Signal(int, int)
     completed = Signal()  # every span and relation is now here
+    readFailed = Signal(str)  # reading spans for the view failed (the message)
     suggestionsChanged = Signal(object)  # list of Suggestion whose visibility may have changed
 
     def __init__(
@@ -173,14 +174,21 @@ class ArticleDocument(QObject):
         """Every span starting before this offset is here; None once the document is complete."""
         return self._loaded_until
 
-    def fetch_until(self, position: int) -> None:
-        """Read the spans that start before ``position`` if they are not here yet."""
-        if self._loaded_until is None or position <= self._loaded_until:
-            return
-        self._append(
-            self._store.spans(self.article.id, self.annotator, self._loaded_until, position)
-        )
-        self._loaded_until = position
+    def fetch_until(self, position: int) -> bool:
+        """Read the spans that start before ``position`` if they are not here yet. Returns
+        whether they are here: a database error is announced by ``readFailed`` (views call
+        this while drawing, where an exception would reach no one)."""
+        loaded_until = self._loaded_until
+        if loaded_until is None or position <= loaded_until:
+            return True
+        try:
+            spans = self._store.spans(self.article.id, self.annotator, loaded_until, position)
+        except (DatabaseError, StoreError) as error:
+            self.readFailed.emit(str(error))
+            return False
+        self._loaded_until = position  # before the signals: a slot may fetch again
+        self._append(spans)
+        return True
 
     def complete_with(self, rest: Annotations, starts_from: int) -> None:
         """Take the spans starting at or after ``starts_from`` and every relation, read
@@ -189,8 +197,8 @@ class ArticleDocument(QObject):
             return
         assert starts_from <= self._loaded_until
         loaded_until = self._loaded_until
+        self._loaded_until = None  # before the signals: a slot may fetch again
         self._append([span for span in rest.spans if span.start >= loaded_until])
-        self._loaded_until = None
         for relation in rest.relations:
             self._remember(relation)
         self._relations_changed(rest.relations)

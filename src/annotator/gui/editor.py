@@ -110,12 +110,10 @@ class Editor(QObject):
         database holds.
         """
         current = self.document.article.id if self.document else None
+        self._show_nothing()
         for document, stack in self._stacks.values():
-            self.undo_group.removeStack(stack)
-            stack.deleteLater()
-            document.deleteLater()
+            self._drop(document, stack)
         self._stacks.clear()
-        self.document = None
         self.load_articles()
         if current is not None:
             self.open_article(current)
@@ -163,6 +161,7 @@ class Editor(QObject):
         document.statusChanged.connect(self._status_changed)
         document.suggestionsChanged.connect(self._suggestions_changed)
         document.completed.connect(self._completed)
+        document.readFailed.connect(self._read_failed)
 
     def _source(self) -> ArticleDocument:
         document = self.sender()
@@ -172,11 +171,21 @@ class Editor(QObject):
     def _forget_old_articles(self) -> None:
         """Keep the documents and undo histories of the last few articles only."""
         while len(self._stacks) > KEPT_ARTICLES:
-            oldest = next(iter(self._stacks))
-            document, stack = self._stacks.pop(oldest)
-            self.undo_group.removeStack(stack)
-            stack.deleteLater()
-            document.deleteLater()
+            self._drop(*self._stacks.pop(next(iter(self._stacks))))
+
+    def _drop(self, document: ArticleDocument, stack: QUndoStack) -> None:
+        self.undo_group.removeStack(stack)
+        stack.deleteLater()
+        document.deleteLater()
+
+    def _show_nothing(self) -> None:
+        """No article open: nothing may keep showing a document about to be dropped."""
+        self.document = None
+        self._selected = self._suggestion = self._candidate = None
+        self._link = None
+        self._table_model.set_document(None)
+        self._view.clear_article()
+        self._refresh_selection()
 
     def _complete_in_background(self, document: ArticleDocument) -> None:
         """Read the spans the view has not asked for, and every relation, on a pool thread."""
@@ -193,6 +202,10 @@ class Editor(QObject):
     def _rest_read(self, document: ArticleDocument, rest: Annotations, starts_from: int) -> None:
         if self._is_kept(document):
             document.complete_with(rest, starts_from)
+
+    def _read_failed(self, error: str) -> None:
+        # Shown in the status bar: it comes while drawing, and scrolling may repeat it.
+        self.message.emit(f"Could not read the article's spans (highlights missing): {error}")
 
     def _completed(self) -> None:
         freeze_long_lived()  # the article's spans live as long as it stays open
@@ -347,11 +360,8 @@ class Editor(QObject):
         if self.document is None:
             return
         article_id = self.document.article.id
-        document, stack = self._stacks.pop(article_id)
-        self.undo_group.removeStack(stack)
-        stack.deleteLater()
-        document.deleteLater()
-        self.document = None
+        self._show_nothing()
+        self._drop(*self._stacks.pop(article_id))
         self.open_article(article_id)
 
     # --------------------------------------------------------------- linking
@@ -487,9 +497,8 @@ class Editor(QObject):
         return suggestion if suggestion and self.document.is_open(suggestion) else None
 
     def select_span(self, span_id: str | None) -> None:
-        if not self._complete():
+        if self.document is None or (span_id is not None and not self._complete()):
             return
-        assert self.document is not None
         span = self.document.span(span_id) if span_id else None
         self._selected = span.id if span else None
         self._suggestion = None

@@ -77,9 +77,9 @@ class SpanFormatter:
             return
         # Spans are read in text order as far as they are shown, in one query.
         last = todo[-1]
-        document.fetch_until(
-            document.offsets.from_qt(last.position() + last.length() - 1, round_up=True)
-        )
+        end = document.offsets.from_qt(last.position() + last.length() - 1, round_up=True)
+        if not document.fetch_until(end):
+            return  # left unformatted, so that the next call tries again
         for block in todo:
             self._format_block(block)
 
