@@ -73,6 +73,16 @@ def long_articles(db_url: str) -> list[LongArticle]:
         store.close()
 
 
+@pytest.fixture
+def idle_window(
+    qtbot: QtBot, make_window: WindowFactory, long_articles: list[LongArticle]
+) -> MainWindow:
+    """A window on the long articles, its first article complete and no work pending."""
+    window = make_window()
+    settle(qtbot, window)
+    return window
+
+
 def settle(qtbot: QtBot, window: MainWindow) -> None:
     """Wait until the open document is complete and no background work is left."""
     qtbot.waitUntil(lambda: window.editor.document is not None and window.editor.document.complete)
@@ -88,10 +98,9 @@ def open_without_events(window: MainWindow, article: LongArticle) -> ArticleDocu
 
 
 def test_long_article_opens_with_what_is_on_screen_then_reads_the_rest(
-    qtbot: QtBot, make_window: WindowFactory, long_articles: list[LongArticle], qtmodeltester
+    qtbot: QtBot, idle_window: MainWindow, long_articles: list[LongArticle], qtmodeltester
 ) -> None:
-    window = make_window()
-    settle(qtbot, window)
+    window = idle_window
     article = long_articles[1]
     document = open_without_events(window, article)
     qtmodeltester.check(window.span_model)
@@ -114,10 +123,9 @@ def test_long_article_opens_with_what_is_on_screen_then_reads_the_rest(
 
 
 def test_tagging_before_the_rest_arrives_reads_it_first(
-    qtbot: QtBot, make_window: WindowFactory, long_articles: list[LongArticle]
+    qtbot: QtBot, idle_window: MainWindow, long_articles: list[LongArticle]
 ) -> None:
-    window = make_window()
-    settle(qtbot, window)
+    window = idle_window
     article = long_articles[1]
     document = open_without_events(window, article)
     assert not document.complete
@@ -136,10 +144,9 @@ def test_tagging_before_the_rest_arrives_reads_it_first(
 
 
 def test_scrolling_before_the_rest_arrives_highlights_what_comes_into_view(
-    qtbot: QtBot, make_window: WindowFactory, long_articles: list[LongArticle]
+    qtbot: QtBot, idle_window: MainWindow, long_articles: list[LongArticle]
 ) -> None:
-    window = make_window()
-    settle(qtbot, window)
+    window = idle_window
     article = long_articles[1]
     document = open_without_events(window, article)
     view = window.article_view
@@ -188,12 +195,11 @@ def test_an_article_of_ordinary_length_opens_complete(
 
 
 def test_a_dropped_document_is_freed_without_the_cycle_collector(
-    qtbot: QtBot, make_window: WindowFactory, long_articles: list[LongArticle]
+    qtbot: QtBot, idle_window: MainWindow, long_articles: list[LongArticle]
 ) -> None:
     """Loaded articles are frozen out of the cyclic collector's sight (gc.freeze), which is
     only safe if a dropped document holds no reference cycle."""
-    window = make_window()
-    settle(qtbot, window)
+    window = idle_window
     window.editor.open_article(long_articles[1].id)
     settle(qtbot, window)
     document = window.editor.document
@@ -213,12 +219,11 @@ def test_a_dropped_document_is_freed_without_the_cycle_collector(
 
 def test_a_failed_read_for_the_screen_is_reported_and_tried_again(
     qtbot: QtBot,
-    make_window: WindowFactory,
+    idle_window: MainWindow,
     long_articles: list[LongArticle],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    window = make_window()
-    settle(qtbot, window)
+    window = idle_window
     store = window.editor.workspace.store
     working = store.spans
 
@@ -240,10 +245,9 @@ def test_a_failed_read_for_the_screen_is_reported_and_tried_again(
 
 
 def test_an_article_opened_from_a_scrolled_one_is_highlighted_from_the_top(
-    qtbot: QtBot, make_window: WindowFactory, long_articles: list[LongArticle]
+    qtbot: QtBot, idle_window: MainWindow, long_articles: list[LongArticle]
 ) -> None:
-    window = make_window()
-    settle(qtbot, window)
+    window = idle_window
     view = window.article_view
     window.editor.open_article(long_articles[1].id)
     view.verticalScrollBar().setValue(view.verticalScrollBar().maximum())
@@ -255,10 +259,9 @@ def test_an_article_opened_from_a_scrolled_one_is_highlighted_from_the_top(
 
 
 def test_clearing_the_selection_does_not_read_the_rest_at_once(
-    qtbot: QtBot, make_window: WindowFactory, long_articles: list[LongArticle]
+    qtbot: QtBot, idle_window: MainWindow, long_articles: list[LongArticle]
 ) -> None:
-    window = make_window()
-    settle(qtbot, window)
+    window = idle_window
     document = open_without_events(window, long_articles[1])
     window.editor.select_span(None)
     window.editor.cancel()  # Esc
