@@ -167,11 +167,13 @@ class Store:
             return session.scalar(select(func.count(ArticleRow.id))) or 0
 
     def get_article(self, article_id: int) -> Article:
-        with self._transaction() as session:
-            row = session.get(ArticleRow, article_id)
+        with self._reading() as connection:
+            row = connection.execute(
+                select(*_ARTICLE_COLUMNS).where(ArticleRow.id == article_id)
+            ).one_or_none()
             if row is None:
                 raise StoreError(f"no article with id {article_id}")
-            return _article(row)
+            return _trusted_article(row)
 
     def find_article(self, external_id: str) -> int | None:
         """The internal id of the article with this external id, if any."""
@@ -535,7 +537,7 @@ class Store:
                     )
                     yield trusted_model(
                         AnnotatedArticle,
-                        {"article": _exported_article(row), "annotations": annotations},
+                        {"article": _trusted_article(row), "annotations": annotations},
                     )
         except SQLAlchemyError as error:
             raise DatabaseError(
@@ -1254,23 +1256,8 @@ def _summary(row: Any) -> ArticleSummary:
     )
 
 
-def _article(row: ArticleRow) -> Article:
-    return Article(
-        id=row.id,
-        external_id=row.external_id,
-        title=row.title,
-        text=row.text,
-        text_sha256=row.text_sha256,
-        source=row.source,
-        url=row.url,
-        published=row.published,
-        language=row.language,
-        meta=row.meta or {},
-    )
-
-
 _ARTICLE_COLUMNS = (
-    ArticleRow.id,
+    ArticleRow.id.label("article_id"),
     ArticleRow.external_id,
     ArticleRow.title,
     ArticleRow.text,
@@ -1284,12 +1271,12 @@ _ARTICLE_COLUMNS = (
 
 
 def _trusted_article(row: Any) -> Article:
-    """An article from a row of ``_ARTICLE_COLUMNS``, validated when it was imported: not
-    validated again (a long text is otherwise scanned once more on every open)."""
+    """An article from a row holding ``_ARTICLE_COLUMNS``, validated when it was imported:
+    not validated again (a long text is otherwise scanned once more on every open)."""
     return trusted_model(
         Article,
         {
-            "id": row.id,
+            "id": row.article_id,
             "external_id": row.external_id,
             "title": row.title,
             "text": row.text,
@@ -1368,36 +1355,8 @@ _EXPORT_SET_COLUMNS = (
     AnnotationSetRow.id.label("set_id"),
     AnnotationSetRow.status,
     AnnotatorRow.name,
-    ArticleRow.id.label("article_id"),
-    ArticleRow.external_id,
-    ArticleRow.title,
-    ArticleRow.text,
-    ArticleRow.text_sha256,
-    ArticleRow.source,
-    ArticleRow.url,
-    ArticleRow.published,
-    ArticleRow.language,
-    ArticleRow.meta,
+    *_ARTICLE_COLUMNS,
 )
-
-
-def _exported_article(row: Any) -> Article:
-    """An article from a row of ``_EXPORT_SET_COLUMNS`` (trusted: no validation)."""
-    return trusted_model(
-        Article,
-        {
-            "id": row.article_id,
-            "external_id": row.external_id,
-            "title": row.title,
-            "text": row.text,
-            "text_sha256": row.text_sha256,
-            "source": row.source,
-            "url": row.url,
-            "published": row.published,
-            "language": row.language,
-            "meta": row.meta or {},
-        },
-    )
 
 
 def _exported_spans(rows: list[Any]) -> tuple[Span, ...]:
