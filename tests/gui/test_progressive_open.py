@@ -7,11 +7,12 @@ import weakref
 from dataclasses import dataclass
 
 import pytest
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from annotator.core.models import ArticleIn, Relation, Span
 from annotator.core.schema import load_schema
+from annotator.gui import background
 from annotator.gui.document import READ_WHOLE_UP_TO, ArticleDocument
 from annotator.gui.main_window import MainWindow
 from annotator.resources import default_schema_path
@@ -86,8 +87,7 @@ def idle_window(
 def settle(qtbot: QtBot, window: MainWindow) -> None:
     """Wait until the open document is complete and no background work is left."""
     qtbot.waitUntil(lambda: window.editor.document is not None and window.editor.document.complete)
-    QThreadPool.globalInstance().waitForDone()
-    qtbot.wait(0)  # deliver results of finished background work
+    qtbot.waitUntil(lambda: not background.busy())  # every result handed back
 
 
 def open_without_events(window: MainWindow, article: LongArticle) -> ArticleDocument:

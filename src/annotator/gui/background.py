@@ -31,6 +31,11 @@ class _Task(QRunnable):
 _pending: set[_Relay] = set()
 
 
+def busy() -> bool:
+    """Whether some work started here has not handed its result back yet."""
+    return bool(_pending)
+
+
 def run_in_background(
     work: Callable[[], Any],
     on_done: Callable[[Any], None],
