@@ -84,6 +84,11 @@ _IMPORT_BATCH = 500
 AnySelect = Select[*tuple[Any, ...]]  # a SELECT of any columns
 
 
+def _database_error(error: SQLAlchemyError) -> DatabaseError:
+    """The one error the store's callers handle, naming the driver's own error if any."""
+    return DatabaseError(f"database error: {getattr(error, 'orig', None) or error}")
+
+
 class StoreError(Exception):
     """A request the store refuses (unknown article, span not matching the text, ...)."""
 
@@ -115,9 +120,7 @@ class Store:
             with self._sessions.begin() as session:
                 yield session
         except SQLAlchemyError as error:
-            raise DatabaseError(
-                f"database error: {getattr(error, 'orig', None) or error}"
-            ) from error
+            raise _database_error(error) from error
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
@@ -127,9 +130,7 @@ class Store:
             with self._engine.connect() as connection:
                 yield connection
         except SQLAlchemyError as error:
-            raise DatabaseError(
-                f"database error: {getattr(error, 'orig', None) or error}"
-            ) from error
+            raise _database_error(error) from error
 
     # ----------------------------------------------------------------- articles
 
@@ -540,9 +541,7 @@ class Store:
                         {"article": _trusted_article(row), "annotations": annotations},
                     )
         except SQLAlchemyError as error:
-            raise DatabaseError(
-                f"database error: {getattr(error, 'orig', None) or error}"
-            ) from error
+            raise _database_error(error) from error
 
     # The window and earlier callers know the export stream by this name.
     iter_annotated = iter_export
@@ -652,9 +651,7 @@ class Store:
                 if progress is not None:
                     progress(report.documents)
         except SQLAlchemyError as error:
-            raise DatabaseError(
-                f"database error: {getattr(error, 'orig', None) or error}"
-            ) from error
+            raise _database_error(error) from error
         return report
 
 
