@@ -193,3 +193,49 @@ def test_not_an_export_line_is_refused_with_its_line(tmp_path: Path) -> None:
     with pytest.raises(ImportFileError) as info:
         read(path)
     assert str(info.value) == f"{path}:2: expected a JSON object, got array"
+
+
+def _drop(key: str) -> Any:
+    return lambda item: item.pop(key)
+
+
+@pytest.mark.parametrize(
+    ("part", "change", "problem"),
+    [
+        ("spans", _drop("id"), "spans.0.id: Field required"),
+        ("spans", _drop("attrs"), "spans.0.attrs: Field required"),
+        ("spans", _drop("origin"), "spans.0.origin: Field required"),
+        ("spans", lambda item: item.update(created_at=None), "spans.0.created_at: Extra inputs"),
+        ("relations", _drop("id"), "relations.0.id: Field required"),
+        ("relations", _drop("origin"), "relations.0.origin: Field required"),
+    ],
+)
+def test_a_field_the_domain_model_would_default_or_accept_is_still_refused(
+    tmp_path: Path, part: str, change: Any, problem: str
+) -> None:
+    """Span and Relation give defaults to fields a line must have, and Span has fields a line
+    must not: the line is held to the export's own schema."""
+    path = export(tmp_path / "export.jsonl", [sample()])
+    edit_line(path, 1, lambda record: change(record[part][0]))
+    with pytest.raises(ImportFileError) as info:
+        read(path)
+    assert str(info.value).startswith(f"{path}:1: not a line of an annotator export: {problem}")
+
+
+def test_a_repeated_span_id_or_an_empty_label_is_reported_and_the_rest_kept(
+    tmp_path: Path,
+) -> None:
+    path = export(tmp_path / "export.jsonl", [sample()])
+    spans = orjson.loads(path.read_bytes())["spans"]
+
+    def spoil(record: dict[str, Any]) -> None:
+        record["spans"][1]["id"] = record["spans"][0]["id"]
+        record["spans"][2]["label"] = ""
+
+    edit_line(path, 1, spoil)
+    (document,) = read(path, skip_invalid=True)
+    assert [span.id for span in document.spans] == [spans[0]["id"]]
+    assert reader.skipped[:2] == [
+        f"{path}:1: spans[1] ({spans[0]['id']}): the id is used by an earlier span",
+        f"{path}:1: spans[2] ({spans[2]['id']}): the label is empty",
+    ]

@@ -165,12 +165,13 @@ def _json_object(raw: bytes, offset: int) -> dict[str, Any]:
     Raises ``ValueError`` with a reason for the user.
     """
     try:
-        decoded = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ValueError(_invalid_utf8(raw, error, offset)) from None
-    try:
         record = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
+        # orjson refuses invalid UTF-8 too; decoding tells which problem it is, and where.
+        try:
+            decoded = raw.decode("utf-8")
+        except UnicodeDecodeError as invalid:
+            raise ValueError(_invalid_utf8(raw, invalid, offset)) from None
         raise ValueError(_json_error(decoded, error)) from None
     if not isinstance(record, dict):
         raise ValueError(f"expected a JSON object, got {_json_type(record)}")

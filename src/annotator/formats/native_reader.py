@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from annotator.core.exchange import ImportedDocument
-from annotator.core.models import ArticleIn, Origin, Relation, Span
+from annotator.core.models import ArticleIn, Origin, Relation, Span, Status
 from annotator.core.text import check_text, text_sha256
 from annotator.formats.articles import (
     ImportFileError,
@@ -41,17 +42,68 @@ class NativeReader:
         skipped = self.skipped if options.skip_invalid else None
         for number, offset, raw in limited_lines(path, options.limits):
             try:
-                record = _record(raw, offset)
-                document = _document(record, f"{path}:{number}", options, skipped)
+                document = _document(
+                    _json_object(raw, offset), f"{path}:{number}", options, skipped
+                )
             except ValueError as error:
                 raise ImportFileError(path, str(error), number) from None
             if document is not None:
                 yield document
 
 
-def _record(raw: bytes, offset: int) -> ExportRecord:
-    """Parse one line; raises ``ValueError`` with a reason for the user."""
-    data = _json_object(raw, offset)
+class _SoundRecord(BaseModel):
+    """A line as :class:`ExportRecord` reads it, validated straight into the domain's spans and
+    relations. Most lines pass; one that does not is read again as an ``ExportRecord``, whose
+    errors, and whose spans one by one, say what is wrong with it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    article_id: str
+    title: str
+    text: str
+    text_sha256: str
+    meta: dict[str, Any]
+    annotator: str
+    status: Status
+    spans: list[Span]
+    relations: list[Relation]
+
+
+def _sound(data: dict[str, Any]) -> _SoundRecord | None:
+    """``data`` as a record whose every span reads its text, under an id of its own, or
+    ``None``."""
+    spans, relations = data.get("spans"), data.get("relations")
+    if not (isinstance(spans, list) and isinstance(relations, list)):
+        return None
+    # Span and Relation have defaults for fields that ExportRecord requires. With extra fields
+    # forbidden, a span of seven fields with these three has exactly ExportSpan's, and a
+    # relation of five has all of Relation's.
+    if not all(
+        isinstance(span, dict)
+        and len(span) == 7
+        and "id" in span
+        and "attrs" in span
+        and "origin" in span
+        for span in spans
+    ) or not all(isinstance(relation, dict) and len(relation) == 5 for relation in relations):
+        return None
+    try:
+        record = _SoundRecord.model_validate(data)
+    except ValidationError:
+        return None
+    text = record.text
+    ids = set()
+    for span in record.spans:
+        # Span's own validation covers the other rules: 0 <= start < end, the text's length
+        # and a non-empty label.
+        if span.end > len(text) or text[span.start : span.end] != span.text or span.id in ids:
+            return None
+        ids.add(span.id)
+    return record
+
+
+def _record(data: dict[str, Any]) -> ExportRecord:
+    """Validate one line; raises ``ValueError`` with a reason for the user."""
     try:
         return ExportRecord.model_validate(data)
     except ValidationError as error:
@@ -65,10 +117,14 @@ def _record(raw: bytes, offset: int) -> ExportRecord:
 
 
 def _document(
-    record: ExportRecord, where: str, options: ImportOptions, skipped: list[str] | None
+    data: dict[str, Any], where: str, options: ImportOptions, skipped: list[str] | None
 ) -> ImportedDocument | None:
     """The document of one line, or ``None`` if its text does not match its hash and is
-    skipped. Raises ``ValueError`` for a text that cannot be an article."""
+    skipped. Raises ``ValueError`` for a line that is not a record or a text that cannot be an
+    article."""
+    record: _SoundRecord | ExportRecord | None = _sound(data)
+    if record is None:
+        record = _record(data)
     text = record.text
     check_text(text)
     limit = options.limits.max_document_chars
@@ -80,6 +136,21 @@ def _document(
             skipped,
         )
         return None
+    if isinstance(record, _SoundRecord):
+        spans = {span.id: span for span in record.spans}
+        relations = [r for r in record.relations if r.origin != Origin.DERIVED]
+        if all(r.head in spans and r.child in spans for r in relations):
+            return _imported(record, spans, relations, options, where)
+        record = _record(data)
+    spans = _checked_spans(record, where, skipped)
+    return _imported(
+        record, spans, _linked_relations(record, spans, where, skipped), options, where
+    )
+
+
+def _checked_spans(record: ExportRecord, where: str, skipped: list[str] | None) -> dict[str, Span]:
+    """The record's spans that read their text, by id; each of the others is reported."""
+    text = record.text
     spans: dict[str, Span] = {}
     for index, raw in enumerate(record.spans):
         problem: str | None
@@ -97,6 +168,14 @@ def _document(
         spans[raw.id] = Span.trusted(
             raw.id, raw.start, raw.end, raw.label, raw.text, raw.attrs, raw.origin
         )
+    return spans
+
+
+def _linked_relations(
+    record: ExportRecord, spans: dict[str, Span], where: str, skipped: list[str] | None
+) -> list[Relation]:
+    """The record's relations between ``spans``, derived ones left out; each of the others is
+    reported."""
     relations = []
     for index, relation in enumerate(record.relations):
         if relation.origin == Origin.DERIVED:
@@ -118,9 +197,19 @@ def _document(
                 origin=relation.origin,
             )
         )
+    return relations
+
+
+def _imported(
+    record: _SoundRecord | ExportRecord,
+    spans: dict[str, Span],
+    relations: list[Relation],
+    options: ImportOptions,
+    where: str,
+) -> ImportedDocument:
     return ImportedDocument(
         article=ArticleIn(
-            external_id=record.article_id, title=record.title, text=text, meta=record.meta
+            external_id=record.article_id, title=record.title, text=record.text, meta=record.meta
         ),
         annotator=record.annotator or options.annotator,
         spans=list(spans.values()),
