@@ -394,13 +394,37 @@ def test_annotations_from_an_offset_keep_every_relation(store: Store) -> None:
 
 def test_open_article_gives_text_and_status_in_one_read(store: Store) -> None:
     article_id = add_article(store, "a1", TEXT)
-    article, status = store.open_article(article_id, "ana")
-    assert (article, status) == (store.get_article(article_id), Status.TODO)
+    opened = store.open_article(article_id, "ana")
+    assert opened.article == store.get_article(article_id)
+    assert opened.annotations.status == Status.TODO
     store.set_status(article_id, "ana", Status.DONE)
-    assert store.open_article(article_id, "ana")[1] == Status.DONE
-    assert store.open_article(article_id, "budi")[1] == Status.TODO
+    assert store.open_article(article_id, "ana").annotations.status == Status.DONE
+    assert store.open_article(article_id, "budi").annotations.status == Status.TODO
     with pytest.raises(StoreError):
         store.open_article(12345, "ana")
+
+
+def test_open_article_reads_a_short_article_whole_and_a_long_one_from_its_head(
+    store: Store,
+) -> None:
+    article_id = add_article(store, "a1", TEXT)
+    joko = store.add_span(article_id, "ana", span_on(TEXT, "Joko Widodo"))
+    kyiv = store.add_span(article_id, "ana", span_on(TEXT, "Kyiv", "LOC"))
+    relation = store.add_relation(
+        article_id, "ana", Relation(head=joko.id, child=kyiv.id, label="IN")
+    )
+    whole = store.open_article(article_id, "ana", whole_up_to=len(TEXT), head=1)
+    assert whole.annotations == store.annotations(article_id, "ana")
+    assert whole.annotations.relations == (relation,)
+    assert whole.loaded_until is None
+
+    head = store.open_article(article_id, "ana", whole_up_to=len(TEXT) - 1, head=kyiv.start)
+    assert head.loaded_until == kyiv.start
+    assert head.annotations.spans == (joko,)
+    assert head.annotations.relations == ()
+    assert head.annotations.status == Status.IN_PROGRESS
+    nothing = store.open_article(article_id, "budi", head=len(TEXT))
+    assert (nothing.annotations.spans, nothing.loaded_until) == ((), len(TEXT))
 
 
 # Persistence

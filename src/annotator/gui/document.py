@@ -28,8 +28,10 @@ from annotator.core.schema import LabelSchema
 from annotator.core.span_index import SpanIndex
 from annotator.storage.store import DatabaseError, Store, StoreError
 
-# Articles up to this many code points are read whole when opened; longer ones progressively.
+# Articles up to this many code points are read whole when opened; longer ones progressively,
+# starting with the spans of about a screenful of text, read with the text.
 READ_WHOLE_UP_TO = 20_000
+FIRST_READ = 4_000
 
 
 def _order(span: Span) -> tuple[int, int, str]:
@@ -155,13 +157,14 @@ class ArticleDocument(QObject):
     def open(
         cls, store: Store, schema: LabelSchema, article_id: int, annotator: str
     ) -> ArticleDocument:
-        """The article and the annotator's status, with no span yet (see ``fetch_until``);
-        an article of ordinary length comes complete, which costs a few milliseconds."""
-        article, status = store.open_article(article_id, annotator)
-        if len(article.text) <= READ_WHOLE_UP_TO:
-            return cls(store, schema, article, store.annotations(article_id, annotator))
-        empty = Annotations(article_id=article_id, annotator=annotator, status=status)
-        return cls(store, schema, article, empty, loaded_until=0)
+        """The article with every span and relation if it is of ordinary length; a longer one
+        comes with the spans of its first ``FIRST_READ`` code points (see ``fetch_until``)."""
+        opened = store.open_article(
+            article_id, annotator, whole_up_to=READ_WHOLE_UP_TO, head=FIRST_READ
+        )
+        return cls(
+            store, schema, opened.article, opened.annotations, loaded_until=opened.loaded_until
+        )
 
     # --------------------------------------------------------- progressive load
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import groupby
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import (
@@ -209,57 +209,91 @@ class Store:
 
     # -------------------------------------------------------------- annotations
 
-    def open_article(self, article_id: int, annotator: str) -> tuple[Article, Status]:
-        """The article and this annotator's status on it, in one query: what a window needs
-        before it reads the spans of the part it shows (see ``spans``)."""
+    def open_article(
+        self, article_id: int, annotator: str, *, whole_up_to: int = 0, head: int = 0
+    ) -> OpenedArticle:
+        """The article and this annotator's annotations on it, read on one connection: all of
+        them if the text has at most ``whole_up_to`` code points, else only the spans that
+        start before ``head``, which is what a window needs to show the beginning of a long
+        article (it reads the rest as it shows it, see ``spans`` and ``annotations``)."""
         with self._reading() as connection:
             row = connection.execute(
                 _OPEN_ARTICLE, {"article_id": article_id, "annotator": annotator}
             ).one_or_none()
             if row is None:
                 raise StoreError(f"no article with id {article_id}")
+            article = _trusted_article(row)
+            if len(article.text) <= whole_up_to:
+                annotations = self._read_annotations(connection, article_id, annotator, 0)
+                return OpenedArticle(article, annotations, None)
+            spans = self._spans_starting(connection, article_id, annotator, 0, head) if head else []
             status = row[-1]
-            return _trusted_article(row), Status(status) if status else Status.TODO
+            return OpenedArticle(
+                article,
+                Annotations.model_construct(
+                    article_id=article_id,
+                    annotator=annotator,
+                    status=Status(status) if status else Status.TODO,
+                    spans=tuple(spans),
+                    relations=(),
+                ),
+                head,
+            )
 
     def spans(
         self, article_id: int, annotator: str, starts_from: int, starts_before: int
     ) -> list[Span]:
         """This annotator's spans on the article that start in ``[starts_from, starts_before)``,
         sorted by offsets: a long article is read piece by piece, in text order."""
+        with self._reading() as connection:
+            return self._spans_starting(
+                connection, article_id, annotator, starts_from, starts_before
+            )
+
+    @staticmethod
+    def _spans_starting(
+        connection: Connection,
+        article_id: int,
+        annotator: str,
+        starts_from: int,
+        starts_before: int,
+    ) -> list[Span]:
         parameters = {
             "article_id": article_id,
             "annotator": annotator,
             "starts_from": starts_from,
             "starts_before": starts_before,
         }
-        with self._reading() as connection:
-            rows = connection.execute(_SPANS_STARTING, parameters)
-            return [_span_of_columns(*row) for row in rows]
+        rows = connection.execute(_SPANS_STARTING, parameters)
+        return [_span_of_columns(*row) for row in rows]
 
     def annotations(self, article_id: int, annotator: str, *, starts_from: int = 0) -> Annotations:
         """This annotator's status, spans (sorted by offsets) and relations on one article;
         with ``starts_from``, only the spans that start there or later."""
-        with self._transaction() as session:
-            set_row = session.scalar(_set_query(article_id, annotator))
-            if set_row is None:
-                return Annotations(article_id=article_id, annotator=annotator)
-            # Plain column rows, not ORM entities: an article can hold tens of thousands of spans.
-            spans = session.execute(
-                select(*_SPAN_COLUMNS)
-                .where(SpanRow.set_id == set_row.id, SpanRow.start >= starts_from)
-                .order_by(SpanRow.start, SpanRow.end, SpanRow.id)
+        with self._reading() as connection:
+            return self._read_annotations(connection, article_id, annotator, starts_from)
+
+    @staticmethod
+    def _read_annotations(
+        connection: Connection, article_id: int, annotator: str, starts_from: int
+    ) -> Annotations:
+        found = connection.execute(
+            _SET_OF, {"article_id": article_id, "annotator": annotator}
+        ).one_or_none()
+        if found is None:
+            return Annotations(article_id=article_id, annotator=annotator)
+        set_id, status = found
+        # Plain column rows, not ORM entities: an article can hold tens of thousands of spans.
+        spans = connection.execute(_SET_SPANS_FROM, {"set_id": set_id, "starts_from": starts_from})
+        relations = connection.execute(_SET_RELATIONS, {"set_id": set_id})
+        with collector_paused():
+            return Annotations.model_construct(
+                article_id=article_id,
+                annotator=annotator,
+                status=Status(status),
+                spans=tuple(_span_of_columns(*row) for row in spans),
+                relations=tuple(_relation(row) for row in relations),
             )
-            relations = session.execute(
-                select(*_RELATION_COLUMNS).where(RelationRow.set_id == set_row.id)
-            )
-            with collector_paused():
-                return Annotations.model_construct(
-                    article_id=article_id,
-                    annotator=annotator,
-                    status=Status(set_row.status),
-                    spans=tuple(_span_of_columns(*row) for row in spans),
-                    relations=tuple(_relation(row) for row in relations),
-                )
 
     def add_span(
         self,
@@ -655,6 +689,14 @@ class Store:
         return report
 
 
+class OpenedArticle(NamedTuple):
+    """What :meth:`Store.open_article` reads."""
+
+    article: Article
+    annotations: Annotations  # every span and relation, or only the spans before ``loaded_until``
+    loaded_until: int | None  # None when ``annotations`` is complete
+
+
 @dataclass
 class DocumentImportReport:
     """What :meth:`Store.import_documents` added and what it found already present."""
@@ -695,6 +737,8 @@ class Stats:
 _DOCUMENT_BATCH = 200
 _IN_CHUNK = 500  # values per IN (...) list, well below every database's parameter limit
 _SPAN_TABLE: Table = SpanRow.__table__  # type: ignore[assignment]
+_ARTICLE_TABLE: Table = ArticleRow.__table__  # type: ignore[assignment]
+_SET_TABLE: Table = AnnotationSetRow.__table__  # type: ignore[assignment]
 _STATUSES = {status.value: status for status in Status}
 
 
@@ -797,29 +841,37 @@ class _IdLookup:
     def __init__(self, connection: Connection, query: AnySelect) -> None:
         self._connection = connection
         self._query = query
-        self._compiled: dict[int, tuple[str, list[str], list[int], bool]] = {}
+        self._compiled: dict[int, tuple[str, list[str], list[int] | None, bool]] = {}
 
-    def scalars(self, ids: list[Any]) -> list[Any]:
-        """The first column of the rows found for ``ids``."""
+    def rows(self, ids: Sequence[Any]) -> Sequence[Any]:
+        """The rows found for ``ids``."""
         compiled = self._compiled.get(len(ids))
         if compiled is None:
             compiled = self._compiled[len(ids)] = self._compile(len(ids))
         sql, names, order, positional = compiled
-        values: tuple[Any, ...] | dict[str, Any]
-        if positional:
+        values: Sequence[Any] | dict[str, Any]
+        if order is None:  # positional, in the order of ``ids``
+            values = tuple(ids)
+        elif positional:
             values = tuple([ids[i] for i in order])
         else:
             values = {name: ids[i] for name, i in zip(names, order, strict=True)}
-        return [row[0] for row in self._connection.exec_driver_sql(sql, values)]
+        return self._connection.exec_driver_sql(sql, values).all()
 
-    def _compile(self, length: int) -> tuple[str, list[str], list[int], bool]:
+    def scalars(self, ids: Sequence[Any]) -> list[Any]:
+        """The first column of the rows found for ``ids``."""
+        return [row[0] for row in self.rows(ids)]
+
+    def _compile(self, length: int) -> tuple[str, list[str], list[int] | None, bool]:
         # Each placeholder gets its position in ``ids`` as a stand-in value, which tells
         # which value goes where.
         compiled = self._query.compile(dialect=self._connection.dialect)
         state = compiled.construct_expanded_state({"ids": list(range(length))})
         stand_ins = state.parameters
         names = list(state.positiontup or stand_ins)
-        return state.statement, names, [stand_ins[name] for name in names], compiled.positional
+        order = [stand_ins[name] for name in names]
+        in_order = compiled.positional and order == list(range(length))
+        return state.statement, names, None if in_order else order, compiled.positional
 
 
 def _db_value(target: Column[Any], value: Any, connection: Connection) -> Any:
@@ -836,7 +888,20 @@ _ARTICLE_IDS = select(ArticleRow.id, ArticleRow.external_id).where(ArticleRow.ex
 _SET_IDS = select(
     AnnotationSetRow.id, AnnotationSetRow.article_id, AnnotationSetRow.annotator_id
 ).where(AnnotationSetRow.article_id.in_(_IDS))
-# The order of the values in the bulk import's span rows.
+# The order of the values in the bulk import's rows.
+_ARTICLE_INSERT_COLUMNS = (
+    "external_id",
+    "title",
+    "source",
+    "url",
+    "published",
+    "language",
+    "text",
+    "text_sha256",
+    "meta",
+    "created_at",
+)
+_SET_INSERT_COLUMNS = ("article_id", "annotator_id", "status", "updated_at")
 _SPAN_INSERT_COLUMNS = (
     "id",
     "set_id",
@@ -890,6 +955,11 @@ class _BulkImport:
         self.span_rows = _RowInserter(connection, _SPAN_TABLE, _SPAN_INSERT_COLUMNS)
         self.stored_attrs = self.span_rows.converter("attrs")
         self.no_attrs = self.stored_attrs({})  # most spans have none: converted once
+        self.article_rows = _RowInserter(connection, _ARTICLE_TABLE, _ARTICLE_INSERT_COLUMNS)
+        self.stored_meta = self.article_rows.converter("meta")
+        self.article_ids = _IdLookup(connection, _ARTICLE_IDS)
+        self.set_rows = _RowInserter(connection, _SET_TABLE, _SET_INSERT_COLUMNS)
+        self.set_ids = _IdLookup(connection, _SET_IDS)
         self.span_ids = _IdLookup(connection, _SPAN_IDS)
         self.relation_ids = _IdLookup(connection, _RELATION_IDS)
         self.annotators: dict[str, int] = dict(
@@ -920,7 +990,7 @@ class _BulkImport:
         digests = [text_sha256(document.article.text) for document in documents]
         self._look_up_articles(documents, digests)
         refs: list[_ArticleRef] = []
-        new: list[dict[str, Any]] = []
+        new: list[tuple[Any, ...]] = []
         for document, digest in zip(documents, digests, strict=True):
             article = document.article
             ref = self.by_external_id.get(article.external_id)
@@ -933,7 +1003,20 @@ class _BulkImport:
             ref = ref or self.by_sha256.get(digest)
             if ref is None:
                 ref = _ArticleRef(None, digest)
-                new.append({**article.model_dump(), "text_sha256": digest, "created_at": self.now})
+                new.append(
+                    (
+                        article.external_id,
+                        article.title,
+                        article.source,
+                        article.url,
+                        article.published,
+                        article.language,
+                        article.text,
+                        digest,
+                        self.stored_meta(article.meta),
+                        self.stamp,
+                    )
+                )
                 self.by_external_id[article.external_id] = ref
                 self.by_sha256[digest] = ref
             elif not ref.added and ref.id not in self.present_articles:
@@ -944,10 +1027,8 @@ class _BulkImport:
         if new:
             # Plain executemany, then the ids by key: far cheaper on SQLite than RETURNING in
             # parameter order, which runs one statement per row.
-            self.connection.execute(insert(ArticleRow), new)
-            for article_id, external_id in self.connection.execute(
-                _ARTICLE_IDS, {"ids": [row["external_id"] for row in new]}
-            ):
+            self.article_rows.insert(new)
+            for article_id, external_id in self.article_ids.rows([row[0] for row in new]):
                 self.by_external_id[external_id].id = article_id
             self.report.articles_added += len(new)
         return refs
@@ -1037,9 +1118,11 @@ class _BulkImport:
                 [{"set_id": key, "new_status": value} for key, value in changed.items()],
             )
         if new:
-            self.connection.execute(insert(AnnotationSetRow), list(new.values()))
-            for set_id, article_id, annotator_id in self.connection.execute(
-                _SET_IDS, {"ids": sorted({article_id for article_id, _ in new})}
+            self.set_rows.insert(
+                [(key[0], key[1], row["status"], self.stamp) for key, row in new.items()]
+            )
+            for set_id, article_id, annotator_id in self.set_ids.rows(
+                sorted({article_id for article_id, _ in new})
             ):
                 if (added := new.get((article_id, annotator_id))) is not None:
                     self.sets[article_id, annotator_id] = set_id
@@ -1317,6 +1400,19 @@ _OPEN_ARTICLE = (
     )
     .where(ArticleRow.id == bindparam("article_id"))
 )
+_SET_OF = (
+    select(AnnotationSetRow.id, AnnotationSetRow.status)
+    .join(AnnotatorRow, AnnotatorRow.id == AnnotationSetRow.annotator_id)
+    .where(
+        AnnotationSetRow.article_id == bindparam("article_id"),
+        AnnotatorRow.name == bindparam("annotator"),
+    )
+)
+_SET_SPANS_FROM = (
+    select(*_SPAN_COLUMNS)
+    .where(SpanRow.set_id == bindparam("set_id"), SpanRow.start >= bindparam("starts_from"))
+    .order_by(SpanRow.start, SpanRow.end, SpanRow.id)
+)
 _SPANS_STARTING = (
     select(*_SPAN_COLUMNS)
     .join(AnnotationSetRow, AnnotationSetRow.id == SpanRow.set_id)
@@ -1346,6 +1442,7 @@ _RELATION_COLUMNS = (
     RelationRow.label,
     RelationRow.origin,
 )
+_SET_RELATIONS = select(*_RELATION_COLUMNS).where(RelationRow.set_id == bindparam("set_id"))
 
 
 _EXPORT_SET_COLUMNS = (
