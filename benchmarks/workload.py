@@ -229,7 +229,7 @@ def build_database(path: Path, workloads: Sequence[Workload], user: str = USER) 
     from sqlalchemy import insert, select
 
     from annotator.core.models import ArticleIn, Status
-    from annotator.storage.orm import AnnotationSetRow, AnnotatorRow, SpanRow
+    from annotator.storage import tables
     from annotator.storage.store import Store
 
     store = Store.open(f"sqlite:///{path}")
@@ -247,13 +247,14 @@ def build_database(path: Path, workloads: Sequence[Workload], user: str = USER) 
             store.set_status(article_id, user, Status.IN_PROGRESS)  # creates the annotation set
             engine = store._engine
             with engine.begin() as connection:
+                sets, annotators = tables.annotation_sets.c, tables.annotators.c
                 set_id = connection.scalar(
-                    select(AnnotationSetRow.id)
-                    .join(AnnotatorRow, AnnotatorRow.id == AnnotationSetRow.annotator_id)
-                    .where(AnnotationSetRow.article_id == article_id, AnnotatorRow.name == user)
+                    select(sets.id)
+                    .join(tables.annotators, annotators.id == sets.annotator_id)
+                    .where(sets.article_id == article_id, annotators.name == user)
                 )
                 connection.execute(
-                    insert(SpanRow.__table__), [{**row, "set_id": set_id} for row in workload.spans]
+                    insert(tables.spans), [{**row, "set_id": set_id} for row in workload.spans]
                 )
     finally:
         store.close()

@@ -124,3 +124,62 @@ def test_output_that_cannot_be_written_is_reported(tmp_path: Path) -> None:
         )
     assert done.returncode != 0
     assert "output not written" in done.stderr
+
+
+# Runs a command as ``python -m annotator`` does, then names the modules it imported of those
+# only edits need.
+_IMPORTED_FOR_EDITS = """
+import sys
+from annotator.__main__ import main
+code = main(sys.argv[1:])
+edits_only = ("sqlalchemy.orm", "annotator.storage.orm", "annotator.storage.edits")
+print("imported:", [name for name in edits_only if name in sys.modules])
+sys.exit(code)
+"""
+
+
+def test_commands_that_do_not_edit_never_import_the_orm(tmp_path: Path) -> None:
+    """The ORM takes about 50 ms to import; only interactive edits use it."""
+    text = "Presiden Joko Widodo bertemu wartawan di Jakarta."
+    start = text.index("Joko Widodo")
+    record = {
+        "article_id": "a1",
+        "title": "Presiden",
+        "text": text,
+        "text_sha256": text_sha256(text),
+        "meta": {},
+        "annotator": "ana",
+        "status": "done",
+        "spans": [
+            {
+                "id": "s1",
+                "start": start,
+                "end": start + 11,
+                "label": "PER",
+                "text": "Joko Widodo",
+                "attrs": {},
+                "origin": "manual",
+            }
+        ],
+        "relations": [],
+    }
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'work.db'}"
+    commands = [
+        ["import", "--format", "jsonl", "--db", db, str(data)],
+        ["export", "--db", db, "--out", str(tmp_path / "out.jsonl")],
+        ["stats", "--db", db],
+    ]
+    for argv in commands:
+        done = subprocess.run(
+            [sys.executable, "-c", _IMPORTED_FOR_EDITS, *argv],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines()[-1] == "imported: []", argv
+    exported = json.loads((tmp_path / "out.jsonl").read_text(encoding="utf-8"))
+    assert exported == record

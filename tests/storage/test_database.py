@@ -52,8 +52,8 @@ def test_every_pooled_connection_gets_the_pragmas(db_url: str) -> None:
 
 
 def test_foreign_keys_are_enforced(store: Store) -> None:
-    with pytest.raises(DatabaseError), store._transaction() as session:
-        session.execute(
+    with pytest.raises(DatabaseError), store._writing() as connection:
+        connection.execute(
             text(
                 'INSERT INTO spans (id, set_id, start, "end", label, text, attrs, origin, '
                 "created_at, updated_at) VALUES ('s', 999, 0, 1, 'PER', 'x', '{}', 'manual', "

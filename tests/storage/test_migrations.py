@@ -180,3 +180,18 @@ def test_downgrade_and_upgrade_again_keep_spans_and_relations(at_0001: str, engi
 
     assert_data_intact(at_0001)
     assert revision(engine) == [head(engine)]
+
+
+def test_migrations_build_exactly_the_tables_the_store_uses(engine: Engine) -> None:
+    """The Core tables (which the ORM classes are mapped onto) and the migrations describe one
+    schema: columns, types, nullability, keys, indexes and constraints."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from annotator.storage.database import migrate
+    from annotator.storage.tables import metadata
+
+    migrate(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, metadata) == []

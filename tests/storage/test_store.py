@@ -2,7 +2,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from storage_helpers import add_article, span_on
 
 from annotator.core.models import (
@@ -15,7 +15,7 @@ from annotator.core.models import (
     Status,
 )
 from annotator.core.text import text_sha256
-from annotator.storage.orm import RelationRow, SpanRow
+from annotator.storage import tables
 from annotator.storage.store import Store, StoreError
 
 TEXT = "Presiden Joko Widodo bertemu Volodymyr Zelensky di Kyiv pada hari Rabu."
@@ -25,9 +25,9 @@ def article_in(external_id: str, text: str, **extra: object) -> ArticleIn:
     return ArticleIn(external_id=external_id, title=f"Title {external_id}", text=text, **extra)
 
 
-def count_rows(store: Store, table: type[SpanRow] | type[RelationRow]) -> int:
-    with store._transaction() as session:
-        return session.scalar(select(func.count()).select_from(table)) or 0
+def count_rows(store: Store, table: Table) -> int:
+    with store._reading() as connection:
+        return connection.scalar(select(func.count()).select_from(table)) or 0
 
 
 # Import
@@ -241,7 +241,7 @@ def test_delete_span_returns_and_removes_its_relations(store: Store) -> None:
     unrelated = store.add_relation(
         article_id, "ana", Relation(head=zelensky.id, child=kyiv.id, label="IN")
     )
-    assert count_rows(store, RelationRow) == 3
+    assert count_rows(store, tables.relations) == 3
 
     span, relations = store.delete_span(joko.id)
 
@@ -251,8 +251,8 @@ def test_delete_span_returns_and_removes_its_relations(store: Store) -> None:
     annotations = store.annotations(article_id, "ana")
     assert [s.id for s in annotations.spans] == [zelensky.id, kyiv.id]
     assert annotations.relations == (unrelated,)
-    assert count_rows(store, RelationRow) == 1
-    assert count_rows(store, SpanRow) == 2
+    assert count_rows(store, tables.relations) == 1
+    assert count_rows(store, tables.spans) == 2
     with pytest.raises(StoreError):
         store.delete_span(joko.id)
 
@@ -275,7 +275,7 @@ def test_undo_of_delete_restores_span_and_relations_with_same_ids(store: Store) 
     assert after.relations == before.relations
     restored = after.spans[1]
     assert restored.created_at == span.created_at
-    assert count_rows(store, RelationRow) == 1
+    assert count_rows(store, tables.relations) == 1
 
 
 def test_update_span_relabels_and_sets_attrs(store: Store) -> None:

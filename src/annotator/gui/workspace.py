@@ -25,6 +25,7 @@ class Workspace:
         """
         schema = load_schema(Path(schema_path) if schema_path else default_schema_path())
         store = Store.open(db_url)
+        store.prepare_edits()  # now, rather than in the first tag's frame
         if store.article_count() == 0:
             for path in iter_article_files([sample_articles_path()]):
                 store.import_articles(read_articles(path))

@@ -1,7 +1,10 @@
 """The store facade: the only way the CLI and the GUI read or write the database.
 
 Every public method is one short transaction and returns pydantic models from
-``annotator.core.models``, never ORM objects.
+``annotator.core.models``, never ORM objects. Reads and bulk imports and exports go through
+SQLAlchemy Core on the tables of ``tables.py``; interactive edits go through the ORM
+(``edits.py``), which is imported at the first edit, so that a command that never edits never
+pays the time importing it takes.
 """
 
 from __future__ import annotations
@@ -10,10 +13,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 from sqlalchemy import (
@@ -27,17 +30,14 @@ from sqlalchemy import (
     and_,
     bindparam,
     column,
-    delete,
     func,
     insert,
-    or_,
     select,
     table,
     type_coerce,
     update,
 )
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.types import NullType
@@ -61,24 +61,32 @@ from annotator.core.models import (
     trusted_model,
 )
 from annotator.core.text import text_sha256
+from annotator.storage import tables
 from annotator.storage.database import (
     DatabaseError,
     create_db_engine,
     default_database_url,
     migrate,
 )
-from annotator.storage.orm import (
-    AnnotationSetRow,
-    AnnotatorRow,
-    ArticleRow,
-    RejectionRow,
-    RelationRow,
-    SpanRow,
-    SuggestionRow,
-    utcnow,
-)
+from annotator.storage.errors import StoreError
+from annotator.storage.rows import ORIGINS, aware, own_set, relation_of_row
+from annotator.storage.tables import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from annotator.storage.edits import Edits
 
 _IMPORT_BATCH = 500
+
+# The tables' columns, by table: ``_SPAN.start`` is the start column of the spans table.
+_ARTICLE = tables.articles.c
+_ANNOTATOR = tables.annotators.c
+_SET = tables.annotation_sets.c
+_SPAN = tables.spans.c
+_RELATION = tables.relations.c
+_SUGGESTION = tables.suggestions.c
+_REJECTION = tables.rejections.c
 
 
 AnySelect = Select[*tuple[Any, ...]]  # a SELECT of any columns
@@ -89,16 +97,12 @@ def _database_error(error: SQLAlchemyError) -> DatabaseError:
     return DatabaseError(f"database error: {getattr(error, 'orig', None) or error}")
 
 
-class StoreError(Exception):
-    """A request the store refuses (unknown article, span not matching the text, ...)."""
-
-
 class Store:
     """Typed access to articles and annotations in one database."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sessions: sessionmaker[Session] | None = None
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -114,11 +118,34 @@ class Store:
     def close(self) -> None:
         self._engine.dispose()
 
+    def prepare_edits(self) -> None:
+        """Import what edits need ahead of the first one, off the thread that will wait for it
+        (a window does this while it loads)."""
+        if self._sessions is None:
+            from sqlalchemy.orm import sessionmaker
+
+            self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+            from annotator.storage import edits  # noqa: F401  (imported for its cost)
+
     @contextmanager
-    def _transaction(self) -> Iterator[Session]:
+    def _editing(self) -> Iterator[Edits]:
+        """One interactive edit: an ORM session in a transaction of its own."""
+        self.prepare_edits()
+        assert self._sessions is not None
+        from annotator.storage.edits import Edits
+
         try:
             with self._sessions.begin() as session:
-                yield session
+                yield Edits(session)
+        except SQLAlchemyError as error:
+            raise _database_error(error) from error
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A Core connection in a transaction, for a bulk write."""
+        try:
+            with self._engine.begin() as connection:
+                yield connection
         except SQLAlchemyError as error:
             raise _database_error(error) from error
 
@@ -140,9 +167,9 @@ class Store:
         If ``articles`` raises part-way, nothing from it is committed.
         """
         added = duplicates = 0
-        with self._transaction() as session:
-            known_ids = set(session.scalars(select(ArticleRow.external_id)))
-            known_hashes = set(session.scalars(select(ArticleRow.text_sha256)))
+        with self._writing() as connection:
+            known_ids = set(connection.scalars(select(_ARTICLE.external_id)))
+            known_hashes = set(connection.scalars(select(_ARTICLE.text_sha256)))
             batch: list[dict[str, Any]] = []
             for article in articles:
                 digest = text_sha256(article.text)
@@ -155,22 +182,22 @@ class Store:
                     {**article.model_dump(), "text_sha256": digest, "created_at": utcnow()}
                 )
                 if len(batch) >= _IMPORT_BATCH:
-                    session.execute(insert(ArticleRow), batch)
+                    connection.execute(insert(tables.articles), batch)
                     added += len(batch)
                     batch.clear()
             if batch:
-                session.execute(insert(ArticleRow), batch)
+                connection.execute(insert(tables.articles), batch)
                 added += len(batch)
         return ImportReport(added=added, duplicates=duplicates)
 
     def article_count(self) -> int:
-        with self._transaction() as session:
-            return session.scalar(select(func.count(ArticleRow.id))) or 0
+        with self._reading() as connection:
+            return connection.scalar(select(func.count(_ARTICLE.id))) or 0
 
     def get_article(self, article_id: int) -> Article:
         with self._reading() as connection:
             row = connection.execute(
-                select(*_ARTICLE_COLUMNS).where(ArticleRow.id == article_id)
+                select(*_ARTICLE_COLUMNS).where(_ARTICLE.id == article_id)
             ).one_or_none()
             if row is None:
                 raise StoreError(f"no article with id {article_id}")
@@ -178,32 +205,30 @@ class Store:
 
     def find_article(self, external_id: str) -> int | None:
         """The internal id of the article with this external id, if any."""
-        with self._transaction() as session:
-            return session.scalar(
-                select(ArticleRow.id).where(ArticleRow.external_id == external_id)
-            )
+        with self._reading() as connection:
+            return connection.scalar(select(_ARTICLE.id).where(_ARTICLE.external_id == external_id))
 
     def list_articles(self, annotator: str) -> list[ArticleSummary]:
         """Every article with this annotator's status and span count, in import order."""
-        with self._transaction() as session:
-            return [_summary(row) for row in session.execute(_summary_query(annotator))]
+        with self._reading() as connection:
+            return [_summary(row) for row in connection.execute(_summary_query(annotator))]
 
     def article_summary(self, article_id: int, annotator: str) -> ArticleSummary:
-        with self._transaction() as session:
-            row = session.execute(
-                _summary_query(annotator).where(ArticleRow.id == article_id)
+        with self._reading() as connection:
+            row = connection.execute(
+                _summary_query(annotator).where(_ARTICLE.id == article_id)
             ).one_or_none()
             if row is None:
                 raise StoreError(f"no article with id {article_id}")
             return _summary(row)
 
     def progress(self, annotator: str) -> Progress:
-        with self._transaction() as session:
-            total = session.scalar(select(func.count(ArticleRow.id))) or 0
-            done = session.scalar(
-                select(func.count(AnnotationSetRow.id))
-                .join(AnnotatorRow, AnnotatorRow.id == AnnotationSetRow.annotator_id)
-                .where(AnnotatorRow.name == annotator, AnnotationSetRow.status == Status.DONE)
+        with self._reading() as connection:
+            total = connection.scalar(select(func.count(_ARTICLE.id))) or 0
+            done = connection.scalar(
+                select(func.count(_SET.id))
+                .join(tables.annotators, _ANNOTATOR.id == _SET.annotator_id)
+                .where(_ANNOTATOR.name == annotator, _SET.status == Status.DONE)
             )
             return Progress(done=done or 0, total=total)
 
@@ -292,7 +317,7 @@ class Store:
                 annotator=annotator,
                 status=Status(status),
                 spans=tuple(_span_of_columns(*row) for row in spans),
-                relations=tuple(_relation(row) for row in relations),
+                relations=tuple(relation_of_row(row) for row in relations),
             )
 
     def add_span(
@@ -303,159 +328,55 @@ class Store:
         relations: Iterable[Relation] = (),
     ) -> Span:
         """Save a span (keeping its id) and, for an undone delete, its relations."""
-        with self._transaction() as session:
-            # One round trip finds the article's text at the span and the annotator's set.
-            found = session.execute(
-                select(
-                    func.substr(ArticleRow.text, span.start + 1, span.end - span.start),
-                    AnnotationSetRow.id,
-                    AnnotationSetRow.status,
-                )
-                .select_from(ArticleRow)
-                .outerjoin(AnnotationSetRow, _own_set(annotator))
-                .where(ArticleRow.id == article_id)
-            ).one_or_none()
-            if found is None:
-                raise StoreError(f"no article with id {article_id}")
-            stored_text, set_id, status = found
-            if stored_text != span.text:
-                raise StoreError(
-                    f"span [{span.start}, {span.end}) text {span.text!r} does not match the "
-                    f"article text {stored_text!r}"
-                )
-            if set_id is None:
-                set_row = self._ensure_set(session, article_id, annotator)
-                set_id, status = set_row.id, set_row.status
-            if status == Status.TODO:
-                session.execute(
-                    update(AnnotationSetRow)
-                    .where(AnnotationSetRow.id == set_id)
-                    .values(status=Status.IN_PROGRESS.value, updated_at=utcnow())
-                )
-            now = utcnow()
-            values = {
-                "id": span.id,
-                "set_id": set_id,
-                "start": span.start,
-                "end": span.end,
-                "label": span.label,
-                "text": span.text,
-                "attrs": dict(span.attrs),
-                "origin": span.origin.value,
-                "created_at": span.created_at or now,
-                "updated_at": now,
-            }
-            # A Core insert: this runs on every keystroke that tags, and the unit of work
-            # costs more than the insert itself.
-            session.execute(insert(SpanRow), [values])
-            for relation in relations:
-                session.add(_relation_row(relation, set_id))
-            return Span.trusted(
-                span.id,
-                span.start,
-                span.end,
-                span.label,
-                span.text,
-                values["attrs"],
-                span.origin,
-                values["created_at"],
-                now,
-            )
+        with self._editing() as edits:
+            return edits.add_span(article_id, annotator, span, relations)
 
     def delete_span(self, span_id: str) -> tuple[Span, tuple[Relation, ...]]:
         """Remove a span and every relation that involves it; returns what was removed."""
-        with self._transaction() as session:
-            row = session.get(SpanRow, span_id)
-            if row is None:
-                raise StoreError(f"no span with id {span_id}")
-            links = session.scalars(
-                select(RelationRow).where(
-                    or_(RelationRow.head_id == span_id, RelationRow.child_id == span_id)
-                )
-            ).all()
-            removed = tuple(_relation(link) for link in links)
-            span = _span(row)
-            session.execute(delete(RelationRow).where(RelationRow.id.in_([r.id for r in links])))
-            session.delete(row)
-            return span, removed
+        with self._editing() as edits:
+            return edits.delete_span(span_id)
 
     def update_span(
         self, span_id: str, *, label: str | None = None, attrs: dict[str, Any] | None = None
     ) -> Span:
-        with self._transaction() as session:
-            row = session.get(SpanRow, span_id)
-            if row is None:
-                raise StoreError(f"no span with id {span_id}")
-            if label is not None:
-                row.label = label
-            if attrs is not None:
-                row.attrs = dict(attrs)
-            row.updated_at = utcnow()
-            return _span(row)
+        with self._editing() as edits:
+            return edits.update_span(span_id, label=label, attrs=attrs)
 
     def add_relation(self, article_id: int, annotator: str, relation: Relation) -> Relation:
-        with self._transaction() as session:
-            set_row = self._ensure_set(session, article_id, annotator)
-            session.add(_relation_row(relation, set_row.id))
-            return relation
+        with self._editing() as edits:
+            return edits.add_relation(article_id, annotator, relation)
 
     def delete_relation(self, relation_id: str) -> Relation:
-        with self._transaction() as session:
-            row = session.get(RelationRow, relation_id)
-            if row is None:
-                raise StoreError(f"no relation with id {relation_id}")
-            relation = _relation(row)
-            session.delete(row)
-            return relation
+        with self._editing() as edits:
+            return edits.delete_relation(relation_id)
 
     # -------------------------------------------------------------- suggestions
 
     def add_suggestions(self, article_id: int, suggestions: Iterable[Suggestion]) -> int:
         """Store pre-annotations for an article; ones already stored are skipped."""
-        with self._transaction() as session:
-            if session.get(ArticleRow, article_id) is None:
-                raise StoreError(f"no article with id {article_id}")
-            known = set(
-                session.scalars(
-                    select(SuggestionRow.id).where(SuggestionRow.article_id == article_id)
-                )
-            )
-            added = 0
-            for suggestion in suggestions:
-                if suggestion.id in known:
-                    continue
-                known.add(suggestion.id)
-                session.add(
-                    SuggestionRow(
-                        id=suggestion.id,
-                        article_id=article_id,
-                        source=suggestion.source,
-                        payload=suggestion.model_dump(mode="json"),
-                    )
-                )
-                added += 1
-            return added
+        with self._editing() as edits:
+            return edits.add_suggestions(article_id, suggestions)
 
     def suggestions(self, article_id: int) -> list[Suggestion]:
-        with self._transaction() as session:
-            rows = session.scalars(
-                select(SuggestionRow.payload)
-                .where(SuggestionRow.article_id == article_id)
-                .order_by(SuggestionRow.created_at, SuggestionRow.id)
+        with self._reading() as connection:
+            rows = connection.scalars(
+                select(_SUGGESTION.payload)
+                .where(_SUGGESTION.article_id == article_id)
+                .order_by(_SUGGESTION.created_at, _SUGGESTION.id)
             )
             return [Suggestion.model_validate(payload) for payload in rows]
 
     def rejected(self, article_id: int, annotator: str) -> set[str]:
         """Ids of the suggestions this annotator rejected on this article."""
-        with self._transaction() as session:
+        with self._reading() as connection:
             return set(
-                session.scalars(
-                    select(RejectionRow.suggestion_id)
-                    .join(AnnotationSetRow, AnnotationSetRow.id == RejectionRow.set_id)
-                    .join(AnnotatorRow, AnnotatorRow.id == AnnotationSetRow.annotator_id)
+                connection.scalars(
+                    select(_REJECTION.suggestion_id)
+                    .join(tables.annotation_sets, _SET.id == _REJECTION.set_id)
+                    .join(tables.annotators, _ANNOTATOR.id == _SET.annotator_id)
                     .where(
-                        AnnotationSetRow.article_id == article_id,
-                        AnnotatorRow.name == annotator,
+                        _SET.article_id == article_id,
+                        _ANNOTATOR.name == annotator,
                     )
                 )
             )
@@ -463,23 +384,18 @@ class Store:
     def set_rejected(
         self, article_id: int, annotator: str, suggestion_id: str, rejected: bool
     ) -> None:
-        with self._transaction() as session:
-            set_id = self._ensure_set(session, article_id, annotator).id
-            row = session.get(RejectionRow, (set_id, suggestion_id))
-            if rejected and row is None:
-                session.add(RejectionRow(set_id=set_id, suggestion_id=suggestion_id))
-            elif not rejected and row is not None:
-                session.delete(row)
+        with self._editing() as edits:
+            edits.set_rejected(article_id, annotator, suggestion_id, rejected)
 
     def labelled_strings(self, labels: Iterable[str], max_length: int = 80) -> dict[str, str]:
         """Every distinct span text with one of ``labels`` in the project, with its most
         frequent label: the project gazetteer."""
-        with self._transaction() as session:
-            rows = session.execute(
-                select(SpanRow.text, SpanRow.label, func.count())
-                .where(SpanRow.label.in_(list(labels)), func.length(SpanRow.text) <= max_length)
-                .group_by(SpanRow.text, SpanRow.label)
-                .order_by(func.count().desc(), SpanRow.label)
+        with self._reading() as connection:
+            rows = connection.execute(
+                select(_SPAN.text, _SPAN.label, func.count())
+                .where(_SPAN.label.in_(list(labels)), func.length(_SPAN.text) <= max_length)
+                .group_by(_SPAN.text, _SPAN.label)
+                .order_by(func.count().desc(), _SPAN.label)
             )
             known: dict[str, str] = {}
             for text, label, _count in rows:
@@ -487,27 +403,8 @@ class Store:
             return known
 
     def set_status(self, article_id: int, annotator: str, status: Status) -> None:
-        with self._transaction() as session:
-            self._ensure_set(session, article_id, annotator).status = status.value
-
-    def _ensure_set(self, session: Session, article_id: int, annotator: str) -> AnnotationSetRow:
-        set_row = session.scalar(_set_query(article_id, annotator))
-        if set_row is not None:
-            return set_row
-        if session.get(ArticleRow, article_id) is None:
-            raise StoreError(f"no article with id {article_id}")
-        annotator_id = session.scalar(select(AnnotatorRow.id).where(AnnotatorRow.name == annotator))
-        if annotator_id is None:
-            annotator_row = AnnotatorRow(name=annotator)
-            session.add(annotator_row)
-            session.flush()
-            annotator_id = annotator_row.id
-        set_row = AnnotationSetRow(
-            article_id=article_id, annotator_id=annotator_id, status=Status.TODO.value
-        )
-        session.add(set_row)
-        session.flush()
-        return set_row
+        with self._editing() as edits:
+            edits.set_status(article_id, annotator, status)
 
     # ------------------------------------------------------------------- export
 
@@ -532,21 +429,19 @@ class Store:
         """
         wanted = None if labels is None else sorted(set(labels))
         conditions = _export_conditions(annotator, status, wanted, article_ids)
-        sets = _chosen_sets(conditions, *_EXPORT_SET_COLUMNS).order_by(AnnotationSetRow.id)
+        sets = _chosen_sets(conditions, *_EXPORT_SET_COLUMNS).order_by(_SET.id)
         # By set and start only, which the (set, start) index gives without sorting; each
         # set's few spans are put in (start, end, id) order in Python.
-        spans = select(SpanRow.set_id, *_EXPORT_SPAN_COLUMNS).order_by(
-            SpanRow.set_id, SpanRow.start
-        )
-        relations = select(RelationRow.set_id, *_RELATION_COLUMNS).order_by(
-            RelationRow.set_id, RelationRow.id
+        spans = select(_SPAN.set_id, *_EXPORT_SPAN_COLUMNS).order_by(_SPAN.set_id, _SPAN.start)
+        relations = select(_RELATION.set_id, *_RELATION_COLUMNS).order_by(
+            _RELATION.set_id, _RELATION.id
         )
         if len(conditions) > 1:  # otherwise every set with a span is chosen
-            chosen_ids = _chosen_sets(conditions, AnnotationSetRow.id)
-            spans = spans.where(SpanRow.set_id.in_(chosen_ids))
-            relations = relations.where(RelationRow.set_id.in_(chosen_ids))
+            chosen_ids = _chosen_sets(conditions, _SET.id)
+            spans = spans.where(_SPAN.set_id.in_(chosen_ids))
+            relations = relations.where(_RELATION.set_id.in_(chosen_ids))
         if wanted is not None:
-            spans = spans.where(SpanRow.label.in_(wanted))
+            spans = spans.where(_SPAN.label.in_(wanted))
         try:
             build_spans = _exported_spans
             with self._engine.connect() as connection:
@@ -554,7 +449,9 @@ class Store:
                 relation_rows = _Grouped(_streamed(connection, relations, 2000))
                 for row in _streamed(connection, sets, 200):
                     item_spans = build_spans(span_rows.take(row.set_id))
-                    item_relations = [_relation(link) for link in relation_rows.take(row.set_id)]
+                    item_relations = [
+                        relation_of_row(link) for link in relation_rows.take(row.set_id)
+                    ]
                     if wanted is not None:
                         kept = {span.id for span in item_spans}
                         item_relations = [
@@ -591,32 +488,32 @@ class Store:
         """How many items :meth:`iter_export` yields with the same filters."""
         wanted = None if labels is None else sorted(set(labels))
         conditions = _export_conditions(annotator, status, wanted, article_ids)
-        with self._transaction() as session:
-            count = session.scalar(_chosen_sets(conditions, func.count(AnnotationSetRow.id)))
+        with self._reading() as connection:
+            count = connection.scalar(_chosen_sets(conditions, func.count(_SET.id)))
             return count or 0
 
     def stats(self) -> Stats:
         """Counts of articles, spans by label, and work by annotator and status."""
-        with self._transaction() as session:
-            articles = session.scalar(select(func.count(ArticleRow.id))) or 0
-            labels = dict(
-                session.execute(
-                    select(SpanRow.label, func.count())
-                    .group_by(SpanRow.label)
-                    .order_by(func.count().desc(), SpanRow.label)
+        with self._reading() as connection:
+            articles = connection.scalar(select(func.count(_ARTICLE.id))) or 0
+            labels: dict[str, int] = dict(
+                connection.execute(
+                    select(_SPAN.label, func.count())
+                    .group_by(_SPAN.label)
+                    .order_by(func.count().desc(), _SPAN.label)
                 ).all()
             )
             statuses: dict[str, Counter[str]] = {
-                name: Counter() for name in session.scalars(select(AnnotatorRow.name))
+                name: Counter() for name in connection.scalars(select(_ANNOTATOR.name))
             }
-            for name, set_status, count in session.execute(
-                select(AnnotatorRow.name, AnnotationSetRow.status, func.count())
-                .join(AnnotationSetRow, AnnotationSetRow.annotator_id == AnnotatorRow.id)
-                .group_by(AnnotatorRow.name, AnnotationSetRow.status)
+            for name, set_status, count in connection.execute(
+                select(_ANNOTATOR.name, _SET.status, func.count())
+                .join(tables.annotation_sets, _SET.annotator_id == _ANNOTATOR.id)
+                .group_by(_ANNOTATOR.name, _SET.status)
             ):
                 statuses[name][set_status] += count
-            spans = self._count_by_annotator(session, SpanRow.__table__)
-            relations = self._count_by_annotator(session, RelationRow.__table__)
+            spans = self._count_by_annotator(connection, tables.spans)
+            relations = self._count_by_annotator(connection, tables.relations)
         annotators = {}
         for name in sorted(statuses):
             counts = statuses[name]
@@ -635,14 +532,14 @@ class Store:
         )
 
     @staticmethod
-    def _count_by_annotator(session: Session, rows: Any) -> dict[str, int]:
+    def _count_by_annotator(connection: Connection, rows: Any) -> dict[str, int]:
         return dict(
-            session.execute(
-                select(AnnotatorRow.name, func.count())
+            connection.execute(
+                select(_ANNOTATOR.name, func.count())
                 .select_from(rows)
-                .join(AnnotationSetRow, AnnotationSetRow.id == rows.c.set_id)
-                .join(AnnotatorRow, AnnotatorRow.id == AnnotationSetRow.annotator_id)
-                .group_by(AnnotatorRow.name)
+                .join(tables.annotation_sets, _SET.id == rows.c.set_id)
+                .join(tables.annotators, _ANNOTATOR.id == _SET.annotator_id)
+                .group_by(_ANNOTATOR.name)
             ).all()
         )
 
@@ -736,9 +633,9 @@ class Stats:
 
 _DOCUMENT_BATCH = 200
 _IN_CHUNK = 500  # values per IN (...) list, well below every database's parameter limit
-_SPAN_TABLE: Table = SpanRow.__table__  # type: ignore[assignment]
-_ARTICLE_TABLE: Table = ArticleRow.__table__  # type: ignore[assignment]
-_SET_TABLE: Table = AnnotationSetRow.__table__  # type: ignore[assignment]
+_SPAN_TABLE: Table = tables.spans  # type: ignore[assignment]
+_ARTICLE_TABLE: Table = tables.articles  # type: ignore[assignment]
+_SET_TABLE: Table = tables.annotation_sets  # type: ignore[assignment]
 _STATUSES = {status.value: status for status in Status}
 
 
@@ -752,16 +649,16 @@ def _export_conditions(
     the first condition (the set has a span, with one of ``labels`` if given) is always
     there."""
     any_span = _SPAN_TABLE.alias("any_span")
-    has_span = select(any_span.c.id).where(any_span.c.set_id == AnnotationSetRow.id)
+    has_span = select(any_span.c.id).where(any_span.c.set_id == _SET.id)
     if labels is not None:
         has_span = has_span.where(any_span.c.label.in_(labels))
     conditions: list[ColumnElement[bool]] = [has_span.exists()]
     if annotator is not None:
-        conditions.append(AnnotatorRow.name == annotator)
+        conditions.append(_ANNOTATOR.name == annotator)
     if status is not None:
-        conditions.append(AnnotationSetRow.status == status.value)
+        conditions.append(_SET.status == status.value)
     if article_ids is not None:
-        conditions.append(ArticleRow.external_id.in_(sorted(set(article_ids))))
+        conditions.append(_ARTICLE.external_id.in_(sorted(set(article_ids))))
     return conditions
 
 
@@ -770,9 +667,9 @@ def _chosen_sets(conditions: list[ColumnElement[bool]], *columns: Any) -> AnySel
     ``conditions``."""
     return (
         select(*columns)
-        .select_from(AnnotationSetRow)
-        .join(AnnotatorRow, AnnotatorRow.id == AnnotationSetRow.annotator_id)
-        .join(ArticleRow, ArticleRow.id == AnnotationSetRow.article_id)
+        .select_from(tables.annotation_sets)
+        .join(tables.annotators, _ANNOTATOR.id == _SET.annotator_id)
+        .join(tables.articles, _ARTICLE.id == _SET.article_id)
         .where(*conditions)
     )
 
@@ -882,12 +779,10 @@ def _db_value(target: Column[Any], value: Any, connection: Connection) -> Any:
 
 # Built once: a list given to ``in_`` is turned into one parameter per value at every call.
 _IDS: BindParameter[list[Any]] = bindparam("ids", expanding=True)
-_SPAN_IDS = select(SpanRow.id).where(SpanRow.id.in_(_IDS))
-_RELATION_IDS = select(RelationRow.id).where(RelationRow.id.in_(_IDS))
-_ARTICLE_IDS = select(ArticleRow.id, ArticleRow.external_id).where(ArticleRow.external_id.in_(_IDS))
-_SET_IDS = select(
-    AnnotationSetRow.id, AnnotationSetRow.article_id, AnnotationSetRow.annotator_id
-).where(AnnotationSetRow.article_id.in_(_IDS))
+_SPAN_IDS = select(_SPAN.id).where(_SPAN.id.in_(_IDS))
+_RELATION_IDS = select(_RELATION.id).where(_RELATION.id.in_(_IDS))
+_ARTICLE_IDS = select(_ARTICLE.id, _ARTICLE.external_id).where(_ARTICLE.external_id.in_(_IDS))
+_SET_IDS = select(_SET.id, _SET.article_id, _SET.annotator_id).where(_SET.article_id.in_(_IDS))
 # The order of the values in the bulk import's rows.
 _ARTICLE_INSERT_COLUMNS = (
     "external_id",
@@ -914,7 +809,7 @@ _SPAN_INSERT_COLUMNS = (
     "created_at",
     "updated_at",
 )
-_BULK_RELATIONS = _bulk_table(RelationRow.__table__, "created_at")  # type: ignore[arg-type]
+_BULK_RELATIONS = _bulk_table(tables.relations, "created_at")  # type: ignore[arg-type]
 
 
 class _ArticleRef:
@@ -963,7 +858,7 @@ class _BulkImport:
         self.span_ids = _IdLookup(connection, _SPAN_IDS)
         self.relation_ids = _IdLookup(connection, _RELATION_IDS)
         self.annotators: dict[str, int] = dict(
-            connection.execute(select(AnnotatorRow.name, AnnotatorRow.id)).all()
+            connection.execute(select(_ANNOTATOR.name, _ANNOTATOR.id)).all()
         )
         self.by_external_id: dict[str, _ArticleRef] = {}
         self.by_sha256: dict[str, _ArticleRef] = {}
@@ -1038,17 +933,15 @@ class _BulkImport:
         external_ids = {d.article.external_id for d in documents} - self.by_external_id.keys()
         for chunk in _chunks(sorted(external_ids)):
             for article_id, external_id, digest in self.connection.execute(
-                select(ArticleRow.id, ArticleRow.external_id, ArticleRow.text_sha256).where(
-                    ArticleRow.external_id.in_(chunk)
+                select(_ARTICLE.id, _ARTICLE.external_id, _ARTICLE.text_sha256).where(
+                    _ARTICLE.external_id.in_(chunk)
                 )
             ):
                 self.by_external_id[external_id] = _ArticleRef(article_id, digest)
         unknown = set(digests) - self.by_sha256.keys()
         for chunk in _chunks(sorted(unknown)):
             for article_id, digest in self.connection.execute(
-                select(ArticleRow.id, ArticleRow.text_sha256).where(
-                    ArticleRow.text_sha256.in_(chunk)
-                )
+                select(_ARTICLE.id, _ARTICLE.text_sha256).where(_ARTICLE.text_sha256.in_(chunk))
             ):
                 self.by_sha256.setdefault(digest, _ArticleRef(article_id, digest))
 
@@ -1064,7 +957,7 @@ class _BulkImport:
         annotator_id = self.annotators.get(name)
         if annotator_id is None:
             annotator_id = self.connection.execute(
-                insert(AnnotatorRow).values(name=name).returning(AnnotatorRow.id)
+                insert(tables.annotators).values(name=name).returning(_ANNOTATOR.id)
             ).scalar_one()
             self.annotators[name] = annotator_id
         return annotator_id
@@ -1083,11 +976,11 @@ class _BulkImport:
         for chunk in _chunks(unread):
             for set_id, article_id, annotator_id, set_status in self.connection.execute(
                 select(
-                    AnnotationSetRow.id,
-                    AnnotationSetRow.article_id,
-                    AnnotationSetRow.annotator_id,
-                    AnnotationSetRow.status,
-                ).where(AnnotationSetRow.article_id.in_(chunk))
+                    _SET.id,
+                    _SET.article_id,
+                    _SET.annotator_id,
+                    _SET.status,
+                ).where(_SET.article_id.in_(chunk))
             ):
                 self.sets[article_id, annotator_id] = set_id
                 self.statuses[set_id] = set_status
@@ -1112,8 +1005,8 @@ class _BulkImport:
                     self.statuses[found] = changed[found] = status
         if changed:
             self.connection.execute(
-                update(AnnotationSetRow)
-                .where(AnnotationSetRow.id == bindparam("set_id"))
+                update(tables.annotation_sets)
+                .where(_SET.id == bindparam("set_id"))
                 .values(status=bindparam("new_status"), updated_at=self.now),
                 [{"set_id": key, "new_status": value} for key, value in changed.items()],
             )
@@ -1140,8 +1033,8 @@ class _BulkImport:
         stored = sorted(contents.keys() - created)
         for chunk in _chunks(stored):
             for span_id, set_id, start, end, label in self.connection.execute(
-                select(SpanRow.id, SpanRow.set_id, SpanRow.start, SpanRow.end, SpanRow.label).where(
-                    SpanRow.set_id.in_(chunk)
+                select(_SPAN.id, _SPAN.set_id, _SPAN.start, _SPAN.end, _SPAN.label).where(
+                    _SPAN.set_id.in_(chunk)
                 )
             ):
                 held = contents[set_id]
@@ -1150,12 +1043,12 @@ class _BulkImport:
                     held.spans.setdefault((start, end, label), span_id)
             for relation_id, set_id, head, child, label in self.connection.execute(
                 select(
-                    RelationRow.id,
-                    RelationRow.set_id,
-                    RelationRow.head_id,
-                    RelationRow.child_id,
-                    RelationRow.label,
-                ).where(RelationRow.set_id.in_(chunk))
+                    _RELATION.id,
+                    _RELATION.set_id,
+                    _RELATION.head_id,
+                    _RELATION.child_id,
+                    _RELATION.label,
+                ).where(_RELATION.set_id.in_(chunk))
             ):
                 held = contents[set_id]
                 held.relation_ids.add(relation_id)
@@ -1290,38 +1183,20 @@ class _Grouped:
         return taken
 
 
-def _own_set(annotator: str) -> Any:
-    """Join condition: the annotation set of ``annotator`` on the article being selected."""
-    return and_(
-        AnnotationSetRow.article_id == ArticleRow.id,
-        AnnotationSetRow.annotator_id
-        == select(AnnotatorRow.id).where(AnnotatorRow.name == annotator).scalar_subquery(),
-    )
-
-
 def _summary_query(annotator: str) -> AnySelect:
-    own_set = _own_set(annotator)
     return (
         select(
-            ArticleRow.id,
-            ArticleRow.external_id,
-            ArticleRow.title,
-            AnnotationSetRow.status,
-            func.count(SpanRow.id),
+            _ARTICLE.id,
+            _ARTICLE.external_id,
+            _ARTICLE.title,
+            _SET.status,
+            func.count(_SPAN.id),
         )
-        .select_from(ArticleRow)
-        .outerjoin(AnnotationSetRow, own_set)
-        .outerjoin(SpanRow, SpanRow.set_id == AnnotationSetRow.id)
-        .group_by(ArticleRow.id, ArticleRow.external_id, ArticleRow.title, AnnotationSetRow.status)
-        .order_by(ArticleRow.id)
-    )
-
-
-def _set_query(article_id: int, annotator: str) -> Select[AnnotationSetRow]:
-    return (
-        select(AnnotationSetRow)
-        .join(AnnotatorRow, AnnotatorRow.id == AnnotationSetRow.annotator_id)
-        .where(AnnotationSetRow.article_id == article_id, AnnotatorRow.name == annotator)
+        .select_from(tables.articles)
+        .outerjoin(tables.annotation_sets, own_set(annotator))
+        .outerjoin(tables.spans, _SPAN.set_id == _SET.id)
+        .group_by(_ARTICLE.id, _ARTICLE.external_id, _ARTICLE.title, _SET.status)
+        .order_by(_ARTICLE.id)
     )
 
 
@@ -1337,16 +1212,16 @@ def _summary(row: Any) -> ArticleSummary:
 
 
 _ARTICLE_COLUMNS = (
-    ArticleRow.id.label("article_id"),
-    ArticleRow.external_id,
-    ArticleRow.title,
-    ArticleRow.text,
-    ArticleRow.text_sha256,
-    ArticleRow.source,
-    ArticleRow.url,
-    ArticleRow.published,
-    ArticleRow.language,
-    ArticleRow.meta,
+    _ARTICLE.id.label("article_id"),
+    _ARTICLE.external_id,
+    _ARTICLE.title,
+    _ARTICLE.text,
+    _ARTICLE.text_sha256,
+    _ARTICLE.source,
+    _ARTICLE.url,
+    _ARTICLE.published,
+    _ARTICLE.language,
+    _ARTICLE.meta,
 )
 
 
@@ -1370,85 +1245,84 @@ def _trusted_article(row: Any) -> Article:
     )
 
 
-_ORIGINS = {origin.value: origin for origin in Origin}
 _SPAN_COLUMNS = (
-    SpanRow.id,
-    SpanRow.start,
-    SpanRow.end,
-    SpanRow.label,
-    SpanRow.text,
-    SpanRow.attrs,
-    SpanRow.origin,
+    _SPAN.id,
+    _SPAN.start,
+    _SPAN.end,
+    _SPAN.label,
+    _SPAN.text,
+    _SPAN.attrs,
+    _SPAN.origin,
     # SQLAlchemy's SQLite date parsing costs more than the rest of a span; the driver's value
     # is parsed by ``_aware`` instead (a string on SQLite, a datetime elsewhere).
-    type_coerce(SpanRow.created_at, String).label("created_at"),
-    type_coerce(SpanRow.updated_at, String).label("updated_at"),
+    type_coerce(_SPAN.created_at, String).label("created_at"),
+    type_coerce(_SPAN.updated_at, String).label("updated_at"),
 )
 # Statements built once (with bound parameters): opening an article runs them every time.
 _OPEN_ARTICLE = (
-    select(*_ARTICLE_COLUMNS, AnnotationSetRow.status)
-    .select_from(ArticleRow)
+    select(*_ARTICLE_COLUMNS, _SET.status)
+    .select_from(tables.articles)
     .outerjoin(
-        AnnotationSetRow,
+        tables.annotation_sets,
         and_(
-            AnnotationSetRow.article_id == ArticleRow.id,
-            AnnotationSetRow.annotator_id
-            == select(AnnotatorRow.id)
-            .where(AnnotatorRow.name == bindparam("annotator"))
+            _SET.article_id == _ARTICLE.id,
+            _SET.annotator_id
+            == select(_ANNOTATOR.id)
+            .where(_ANNOTATOR.name == bindparam("annotator"))
             .scalar_subquery(),
         ),
     )
-    .where(ArticleRow.id == bindparam("article_id"))
+    .where(_ARTICLE.id == bindparam("article_id"))
 )
 _SET_OF = (
-    select(AnnotationSetRow.id, AnnotationSetRow.status)
-    .join(AnnotatorRow, AnnotatorRow.id == AnnotationSetRow.annotator_id)
+    select(_SET.id, _SET.status)
+    .join(tables.annotators, _ANNOTATOR.id == _SET.annotator_id)
     .where(
-        AnnotationSetRow.article_id == bindparam("article_id"),
-        AnnotatorRow.name == bindparam("annotator"),
+        _SET.article_id == bindparam("article_id"),
+        _ANNOTATOR.name == bindparam("annotator"),
     )
 )
 _SET_SPANS_FROM = (
     select(*_SPAN_COLUMNS)
-    .where(SpanRow.set_id == bindparam("set_id"), SpanRow.start >= bindparam("starts_from"))
-    .order_by(SpanRow.start, SpanRow.end, SpanRow.id)
+    .where(_SPAN.set_id == bindparam("set_id"), _SPAN.start >= bindparam("starts_from"))
+    .order_by(_SPAN.start, _SPAN.end, _SPAN.id)
 )
 _SPANS_STARTING = (
     select(*_SPAN_COLUMNS)
-    .join(AnnotationSetRow, AnnotationSetRow.id == SpanRow.set_id)
-    .join(AnnotatorRow, AnnotatorRow.id == AnnotationSetRow.annotator_id)
+    .join(tables.annotation_sets, _SET.id == _SPAN.set_id)
+    .join(tables.annotators, _ANNOTATOR.id == _SET.annotator_id)
     .where(
-        AnnotationSetRow.article_id == bindparam("article_id"),
-        AnnotatorRow.name == bindparam("annotator"),
-        SpanRow.start >= bindparam("starts_from"),
-        SpanRow.start < bindparam("starts_before"),
+        _SET.article_id == bindparam("article_id"),
+        _ANNOTATOR.name == bindparam("annotator"),
+        _SPAN.start >= bindparam("starts_from"),
+        _SPAN.start < bindparam("starts_before"),
     )
-    .order_by(SpanRow.start, SpanRow.end, SpanRow.id)
+    .order_by(_SPAN.start, _SPAN.end, _SPAN.id)
 )
 # As ``_SPAN_COLUMNS``, with the JSON column read as text: ``_attrs`` parses it for less.
 _EXPORT_SPAN_COLUMNS = (
-    SpanRow.id,
-    SpanRow.start,
-    SpanRow.end,
-    SpanRow.label,
-    SpanRow.text,
-    type_coerce(SpanRow.attrs, String).label("attrs"),
-    SpanRow.origin,
+    _SPAN.id,
+    _SPAN.start,
+    _SPAN.end,
+    _SPAN.label,
+    _SPAN.text,
+    type_coerce(_SPAN.attrs, String).label("attrs"),
+    _SPAN.origin,
 )
 _RELATION_COLUMNS = (
-    RelationRow.id,
-    RelationRow.head_id,
-    RelationRow.child_id,
-    RelationRow.label,
-    RelationRow.origin,
+    _RELATION.id,
+    _RELATION.head_id,
+    _RELATION.child_id,
+    _RELATION.label,
+    _RELATION.origin,
 )
-_SET_RELATIONS = select(*_RELATION_COLUMNS).where(RelationRow.set_id == bindparam("set_id"))
+_SET_RELATIONS = select(*_RELATION_COLUMNS).where(_RELATION.set_id == bindparam("set_id"))
 
 
 _EXPORT_SET_COLUMNS = (
-    AnnotationSetRow.id.label("set_id"),
-    AnnotationSetRow.status,
-    AnnotatorRow.name,
+    _SET.id.label("set_id"),
+    _SET.status,
+    _ANNOTATOR.name,
     *_ARTICLE_COLUMNS,
 )
 
@@ -1458,7 +1332,7 @@ def _exported_spans(rows: list[Any]) -> tuple[Span, ...]:
 
     No export format carries the spans' times, so they are not read.
     """
-    trusted, origins, parsed = Span.trusted, _ORIGINS, _attrs
+    trusted, origins, parsed = Span.trusted, ORIGINS, _attrs
     return tuple(
         [
             trusted(
@@ -1508,53 +1382,9 @@ def _span_of_columns(
         label,
         text,
         attrs or {},
-        _ORIGINS[origin],
-        _aware(created_at),
-        _aware(updated_at),
-    )
-
-
-def _span(row: Any) -> Span:
-    """A span from an ORM row or a row of ``_SPAN_COLUMNS`` (rows are trusted: no validation)."""
-    return Span.trusted(
-        row.id,
-        row.start,
-        row.end,
-        row.label,
-        row.text,
-        row.attrs or {},
-        _ORIGINS[row.origin],
-        _aware(row.created_at),
-        _aware(row.updated_at),
-    )
-
-
-def _aware(value: datetime | str | None) -> datetime | None:
-    """Stored times are UTC; SQLite hands them back naive, or as text when read raw."""
-    if isinstance(value, str):
-        # Parsing with the offset is several times faster than ``replace(tzinfo=...)`` after.
-        return datetime.fromisoformat(value if value[-6] in "+-" else value + "+00:00")
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
-def _relation(row: Any) -> Relation:
-    return Relation.model_construct(
-        id=row.id,
-        head=row.head_id,
-        child=row.child_id,
-        label=row.label,
-        origin=_ORIGINS[row.origin],
-    )
-
-
-def _relation_row(relation: Relation, set_id: int) -> RelationRow:
-    return RelationRow(
-        id=relation.id,
-        set_id=set_id,
-        head_id=relation.head,
-        child_id=relation.child,
-        label=relation.label,
-        origin=relation.origin.value,
+        ORIGINS[origin],
+        aware(created_at),
+        aware(updated_at),
     )
 
 

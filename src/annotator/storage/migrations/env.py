@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from annotator.storage.orm import Base
+from annotator.storage.tables import metadata
 
 engine = context.config.attributes["engine"]
 with engine.connect() as connection:
@@ -20,7 +20,7 @@ with engine.connect() as connection:
     try:
         with connection.begin():
             context.configure(
-                connection=connection, target_metadata=Base.metadata, render_as_batch=sqlite
+                connection=connection, target_metadata=metadata, render_as_batch=sqlite
             )
             context.run_migrations()
     finally:
