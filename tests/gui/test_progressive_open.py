@@ -272,3 +272,32 @@ def test_clearing_the_selection_does_not_read_the_rest_at_once(
     window.editor.select_span(document.spans[0].id)  # a selection needs the links
     assert document.complete
     assert window.editor.selected_span == long_articles[1].spans[0]
+
+
+def test_a_long_article_comes_with_the_spans_of_the_whole_first_screen(
+    qtbot: QtBot,
+    idle_window: MainWindow,
+    long_articles: list[LongArticle],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """However large the screen, its spans are read with the text, not by a second read."""
+    window = idle_window
+    window.resize(2400, 2000)
+    view = window.article_view
+    qtbot.waitUntil(lambda: view.viewport().height() > 1500)
+    reads: list[tuple[object, ...]] = []
+    store = window.editor.workspace.store
+    working = store.spans
+
+    def counted(*args: object) -> list[Span]:
+        reads.append(args)
+        return working(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "spans", counted)
+    document = open_without_events(window, long_articles[1])
+    view.viewport().repaint()
+    corner = view.cursorForPosition(view.viewport().rect().bottomRight()).position()
+    last_shown = document.offsets.from_qt(corner)
+    assert last_shown > 4_000  # more than a screen of the default window shows
+    assert document.loaded_until is not None and document.loaded_until > last_shown
+    assert reads == []

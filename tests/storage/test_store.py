@@ -16,7 +16,7 @@ from annotator.core.models import (
 )
 from annotator.core.text import text_sha256
 from annotator.storage import tables
-from annotator.storage.store import Store, StoreError
+from annotator.storage.store import DatabaseError, Store, StoreError
 
 TEXT = "Presiden Joko Widodo bertemu Volodymyr Zelensky di Kyiv pada hari Rabu."
 
@@ -456,3 +456,16 @@ def test_fresh_store_on_same_file_sees_everything(
         assert reopened.progress("ana") == Progress(done=1, total=1)
     finally:
         reopened.close()
+
+
+def test_a_failed_read_on_opening_is_a_database_error(store: Store) -> None:
+    """The reads an opening waits for run on the driver's cursor; its errors still come out as
+    the store's own."""
+    article_id = add_article(store, "a1", TEXT)
+    store.add_span(article_id, "ana", span_on(TEXT, "Kyiv", "LOC"))
+    with store._writing() as connection:
+        connection.exec_driver_sql("ALTER TABLE spans RENAME TO spans_gone")
+    with pytest.raises(DatabaseError, match="no such table: spans"):
+        store.open_article(article_id, "ana", whole_up_to=len(TEXT))
+    with pytest.raises(DatabaseError, match="no such table: spans"):
+        store.spans(article_id, "ana", 0, len(TEXT))

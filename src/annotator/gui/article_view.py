@@ -64,6 +64,15 @@ class ArticleView(QPlainTextEdit):
         self._colors = dict(colors)
         self.highlighter.set_colors(colors)
 
+    def characters_on_screen(self) -> int:
+        """About the most characters one screenful of dense text shows: lines that fit times
+        characters of average width per line, with a quarter more for narrow letters."""
+        metrics = self.fontMetrics()
+        viewport = self.viewport()
+        lines = viewport.height() // max(metrics.lineSpacing(), 1) + 1
+        per_line = viewport.width() // max(metrics.averageCharWidth(), 1) + 1
+        return lines * per_line * 5 // 4
+
     def show_article(self, document: ArticleDocument) -> None:
         """Display the article text (as plain text, never rich text) with its spans."""
         self.setExtraSelections([])

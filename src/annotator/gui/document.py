@@ -3,9 +3,10 @@
 Every mutation is written through the store first (one short transaction), then applied in
 memory, then announced by a signal so views refresh only what changed.
 
-A long article is read progressively: ``ArticleDocument.open`` reads the text alone, the
-views fetch the spans of the part they show (``fetch_until``, in text order, as Qt's
-``fetchMore`` does for item models), and the rest arrives with ``complete_with`` from a read
+A long article is read progressively: ``ArticleDocument.open`` reads the text with the spans
+of its first screenful, the views fetch the spans of other parts as they show them
+(``fetch_until``, in text order, as Qt's ``fetchMore`` does for item models), and the rest
+arrives with ``complete_with`` from a read
 off the GUI thread. Mutations and the queries that need every span or relation complete the
 document first, so nothing is ever edited on a partial picture.
 """
@@ -29,7 +30,8 @@ from annotator.core.span_index import SpanIndex
 from annotator.storage.store import DatabaseError, Store, StoreError
 
 # Articles up to this many code points are read whole when opened; longer ones progressively,
-# starting with the spans of about a screenful of text, read with the text.
+# starting with the spans of a screenful of text (by default this many code points), read with
+# the text.
 READ_WHOLE_UP_TO = 20_000
 FIRST_READ = 4_000
 
@@ -155,13 +157,17 @@ class ArticleDocument(QObject):
 
     @classmethod
     def open(
-        cls, store: Store, schema: LabelSchema, article_id: int, annotator: str
+        cls,
+        store: Store,
+        schema: LabelSchema,
+        article_id: int,
+        annotator: str,
+        head: int = FIRST_READ,
     ) -> ArticleDocument:
         """The article with every span and relation if it is of ordinary length; a longer one
-        comes with the spans of its first ``FIRST_READ`` code points (see ``fetch_until``)."""
-        opened = store.open_article(
-            article_id, annotator, whole_up_to=READ_WHOLE_UP_TO, head=FIRST_READ
-        )
+        comes with the spans of its first ``head`` code points, what its first screen shows
+        (see ``fetch_until`` for the rest)."""
+        opened = store.open_article(article_id, annotator, whole_up_to=READ_WHOLE_UP_TO, head=head)
         return cls(
             store, schema, opened.article, opened.annotations, loaded_until=opened.loaded_until
         )

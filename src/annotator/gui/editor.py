@@ -125,7 +125,11 @@ class Editor(QObject):
         try:
             if fresh:
                 document = ArticleDocument.open(
-                    self.workspace.store, self.schema, article_id, self.workspace.user
+                    self.workspace.store,
+                    self.schema,
+                    article_id,
+                    self.workspace.user,
+                    self._view.characters_on_screen(),
                 )
                 stack = QUndoStack(self.undo_group)
                 self._connect(document)

@@ -103,6 +103,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._sessions: sessionmaker[Session] | None = None
+        self._driver = _DriverReads()
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -242,12 +243,13 @@ class Store:
         start before ``head``, which is what a window needs to show the beginning of a long
         article (it reads the rest as it shows it, see ``spans`` and ``annotations``)."""
         with self._reading() as connection:
-            row = connection.execute(
-                _OPEN_ARTICLE, {"article_id": article_id, "annotator": annotator}
-            ).one_or_none()
-            if row is None:
+            rows = self._driver.rows(
+                connection, _OPEN_ARTICLE, {"article_id": article_id, "annotator": annotator}
+            )
+            if not rows:
                 raise StoreError(f"no article with id {article_id}")
-            article = _trusted_article(row)
+            row = rows[0]
+            article = _article_of_columns(*row[:-1])
             if len(article.text) <= whole_up_to:
                 annotations = self._read_annotations(connection, article_id, annotator, 0)
                 return OpenedArticle(article, annotations, None)
@@ -275,8 +277,8 @@ class Store:
                 connection, article_id, annotator, starts_from, starts_before
             )
 
-    @staticmethod
     def _spans_starting(
+        self,
         connection: Connection,
         article_id: int,
         annotator: str,
@@ -289,8 +291,10 @@ class Store:
             "starts_from": starts_from,
             "starts_before": starts_before,
         }
-        rows = connection.execute(_SPANS_STARTING, parameters)
-        return [_span_of_columns(*row) for row in rows]
+        return [
+            _span_of_columns(*row)
+            for row in self._driver.rows(connection, _SPANS_STARTING, parameters)
+        ]
 
     def annotations(self, article_id: int, annotator: str, *, starts_from: int = 0) -> Annotations:
         """This annotator's status, spans (sorted by offsets) and relations on one article;
@@ -298,26 +302,23 @@ class Store:
         with self._reading() as connection:
             return self._read_annotations(connection, article_id, annotator, starts_from)
 
-    @staticmethod
     def _read_annotations(
-        connection: Connection, article_id: int, annotator: str, starts_from: int
+        self, connection: Connection, article_id: int, annotator: str, starts_from: int
     ) -> Annotations:
-        found = connection.execute(
-            _SET_OF, {"article_id": article_id, "annotator": annotator}
-        ).one_or_none()
-        if found is None:
+        read = self._driver.rows
+        found = read(connection, _SET_OF, {"article_id": article_id, "annotator": annotator})
+        if not found:
             return Annotations(article_id=article_id, annotator=annotator)
-        set_id, status = found
-        # Plain column rows, not ORM entities: an article can hold tens of thousands of spans.
-        spans = connection.execute(_SET_SPANS_FROM, {"set_id": set_id, "starts_from": starts_from})
-        relations = connection.execute(_SET_RELATIONS, {"set_id": set_id})
+        set_id, status = found[0]
+        spans = read(connection, _SET_SPANS_FROM, {"set_id": set_id, "starts_from": starts_from})
+        relations = read(connection, _SET_RELATIONS, {"set_id": set_id})
         with collector_paused():
             return Annotations.model_construct(
                 article_id=article_id,
                 annotator=annotator,
                 status=Status(status),
-                spans=tuple(_span_of_columns(*row) for row in spans),
-                relations=tuple(relation_of_row(row) for row in relations),
+                spans=tuple([_span_of_columns(*row) for row in spans]),
+                relations=tuple([_relation_of_columns(*row) for row in relations]),
             )
 
     def add_span(
@@ -688,6 +689,39 @@ def _bulk_table(rows: Table, *ready: str) -> TableClause:
         rows.name,
         *(column(c.name, NullType() if c.name in ready else c.type) for c in rows.columns),
     )
+
+
+class _DriverReads:
+    """SELECTs run straight on the driver's cursor, each compiled once for the store's dialect.
+
+    For the reads an article's opening waits for: with the CPU caches cold after drawing a
+    long text, SQLAlchemy's work per execution (and per row) costs about as much again as the
+    query. Rows come as the driver gives them, without type processing: JSON as text on SQLite,
+    times as text (the row readers take either form).
+    """
+
+    def __init__(self) -> None:
+        self._compiled: dict[int, tuple[str, tuple[str, ...] | None]] = {}
+
+    def rows(
+        self, connection: Connection, statement: AnySelect, parameters: dict[str, Any]
+    ) -> Sequence[Any]:
+        compiled = self._compiled.get(id(statement))  # statements built once, at import
+        if compiled is None:
+            done = statement.compile(dialect=connection.dialect)
+            order = tuple(done.positiontup or ()) if done.positional else None
+            compiled = self._compiled[id(statement)] = (str(done), order)
+        sql, order = compiled
+        values = parameters if order is None else tuple([parameters[name] for name in order])
+        dbapi = connection.dialect.loaded_dbapi
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(sql, values)
+            return cursor.fetchall()
+        except dbapi.Error as error:
+            raise DatabaseError(f"database error: {error}") from error
+        finally:
+            cursor.close()
 
 
 class _RowInserter:
@@ -1362,13 +1396,50 @@ def _attrs(value: str | dict[str, Any] | None) -> dict[str, Any]:
     return value or {}
 
 
+def _article_of_columns(
+    article_id: int,
+    external_id: str,
+    title: str,
+    text: str,
+    text_sha256: str,
+    source: str | None,
+    url: str | None,
+    published: str | None,
+    language: str | None,
+    meta: str | dict[str, Any] | None,
+) -> Article:
+    """An article from a driver's row of ``_ARTICLE_COLUMNS`` (see ``_trusted_article``)."""
+    return trusted_model(
+        Article,
+        {
+            "id": article_id,
+            "external_id": external_id,
+            "title": title,
+            "text": text,
+            "text_sha256": text_sha256,
+            "source": source,
+            "url": url,
+            "published": published,
+            "language": language,
+            "meta": _attrs(meta),
+        },
+    )
+
+
+def _relation_of_columns(id: str, head: str, child: str, label: str, origin: str) -> Relation:
+    """A relation from a driver's row of ``_RELATION_COLUMNS``."""
+    return Relation.model_construct(
+        id=id, head=head, child=child, label=label, origin=ORIGINS[origin]
+    )
+
+
 def _span_of_columns(
     id: str,
     start: int,
     end: int,
     label: str,
     text: str,
-    attrs: dict[str, Any] | None,
+    attrs: str | dict[str, Any] | None,
     origin: str,
     created_at: str | datetime | None,
     updated_at: str | datetime | None,
@@ -1381,7 +1452,7 @@ def _span_of_columns(
         end,
         label,
         text,
-        attrs or {},
+        {} if attrs == "{}" else _attrs(attrs),
         ORIGINS[origin],
         aware(created_at),
         aware(updated_at),
