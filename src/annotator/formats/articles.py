@@ -19,6 +19,9 @@ from annotator.core.text import TextError, check_text, normalise_newlines, title
 
 SUFFIXES = (".txt", ".jsonl")
 MAX_LINE_BYTES = 64 * 1024 * 1024
+# Lines are read from a buffer larger than the default 8 KB: a line of an annotated article is
+# often longer, and reading it through a small buffer copies it piece by piece.
+LINE_BUFFER_BYTES = 1 << 16
 """The longest accepted ``.jsonl`` line, without its newline."""
 
 _BOM = b"\xef\xbb\xbf"
@@ -116,7 +119,7 @@ def _read_txt(path: Path) -> ArticleIn:
 
 def _read_jsonl(path: Path) -> Iterator[ArticleIn]:
     try:
-        stream = path.open("rb")
+        stream = path.open("rb", buffering=LINE_BUFFER_BYTES)
     except OSError as error:
         raise _open_error(path, error) from error
     with stream:

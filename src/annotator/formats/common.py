@@ -7,7 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from annotator.core.models import Article, ArticleIn, Status
-from annotator.formats.articles import ImportFileError, _json_type, _lines, _open_error
+from annotator.formats.articles import (
+    LINE_BUFFER_BYTES,
+    ImportFileError,
+    _json_type,
+    _lines,
+    _open_error,
+)
 from annotator.formats.base import Limits
 
 ARTICLE_FIELDS = ("source", "url", "published", "language")
@@ -48,7 +54,7 @@ def limited_lines(
     """
     try:
         size = path.stat().st_size
-        stream = path.open("rb")
+        stream = path.open("rb", buffering=LINE_BUFFER_BYTES)
     except OSError as error:
         raise _open_error(path, error) from error
     with stream:

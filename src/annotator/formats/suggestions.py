@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 from annotator.core.models import SuggestedSpan, Suggestion
 from annotator.formats.articles import (
+    LINE_BUFFER_BYTES,
     ImportFileError,
     _json_object,
     _json_type,
@@ -49,7 +50,7 @@ def read_suggestions(path: Path) -> Iterator[SuggestionLine]:
     Raises :class:`ImportFileError` (while iterating) at the first line that is not valid.
     """
     try:
-        stream = path.open("rb")
+        stream = path.open("rb", buffering=LINE_BUFFER_BYTES)
     except OSError as error:
         raise _open_error(path, error) from error
     with stream:
