@@ -252,3 +252,17 @@ def test_a_relation_to_a_span_the_document_lacks_is_refused(store: Store) -> Non
     with pytest.raises(StoreError, match=r"file\.jsonl:1: relation \w+ links span elsewhere"):
         store.import_documents([doc], None)
     assert count(store, tables.spans) == 0
+
+
+def test_meta_or_attributes_json_cannot_hold_are_refused_naming_the_document(
+    store: Store,
+) -> None:
+    huge = {"n": 2**70}  # beyond the 64-bit integers of JSON libraries
+    article = document().article.model_copy(update={"meta": huge})
+    with_meta = ImportedDocument(article=article, annotator="ana", where="data.jsonl:3")
+    with pytest.raises(StoreError, match=r"^data\.jsonl:3: meta cannot be stored as JSON"):
+        store.import_documents([with_meta], None)
+    span = span_on(TEXT, "Kyiv", "GPE").model_copy(update={"attrs": huge})
+    with pytest.raises(StoreError, match=rf"^data\.jsonl:4: span {span.id} attrs cannot be"):
+        store.import_documents([document(spans=[span], where="data.jsonl:4")], None)
+    assert count(store, tables.articles) == 0

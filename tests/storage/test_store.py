@@ -469,3 +469,11 @@ def test_a_failed_read_on_opening_is_a_database_error(store: Store) -> None:
         store.open_article(article_id, "ana", whole_up_to=len(TEXT))
     with pytest.raises(DatabaseError, match="no such table: spans"):
         store.spans(article_id, "ana", 0, len(TEXT))
+
+
+def test_an_article_whose_meta_is_json_null_opens_with_empty_meta(store: Store) -> None:
+    article_id = add_article(store, "a1", TEXT)
+    with store._writing() as connection:
+        connection.exec_driver_sql("UPDATE articles SET meta = 'null'")
+    assert store.get_article(article_id).meta == {}
+    assert store.open_article(article_id, "ana").article.meta == {}

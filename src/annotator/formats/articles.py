@@ -19,10 +19,10 @@ from annotator.core.text import TextError, check_text, normalise_newlines, title
 
 SUFFIXES = (".txt", ".jsonl")
 MAX_LINE_BYTES = 64 * 1024 * 1024
+"""The longest accepted ``.jsonl`` line, without its newline."""
 # Lines are read from a buffer larger than the default 8 KB: a line of an annotated article is
 # often longer, and reading it through a small buffer copies it piece by piece.
 LINE_BUFFER_BYTES = 1 << 16
-"""The longest accepted ``.jsonl`` line, without its newline."""
 
 _BOM = b"\xef\xbb\xbf"
 _KNOWN_KEYS = frozenset({"id", "title", "text", "meta", "url", "source", "published", "language"})

@@ -702,27 +702,28 @@ class _DriverReads:
     """
 
     def __init__(self) -> None:
-        self._compiled: dict[int, tuple[str, tuple[str, ...] | None]] = {}
+        # By statement: keys keep their statements alive, so no other can take their place.
+        self._compiled: dict[AnySelect, tuple[str, tuple[str, ...] | None]] = {}
 
     def rows(
         self, connection: Connection, statement: AnySelect, parameters: dict[str, Any]
     ) -> Sequence[Any]:
-        compiled = self._compiled.get(id(statement))  # statements built once, at import
+        compiled = self._compiled.get(statement)  # statements built once, at import
         if compiled is None:
             done = statement.compile(dialect=connection.dialect)
             order = tuple(done.positiontup or ()) if done.positional else None
-            compiled = self._compiled[id(statement)] = (str(done), order)
+            compiled = self._compiled[statement] = (str(done), order)
         sql, order = compiled
         values = parameters if order is None else tuple([parameters[name] for name in order])
-        dbapi = connection.dialect.loaded_dbapi
-        cursor = connection.connection.cursor()
         try:
-            cursor.execute(sql, values)
-            return cursor.fetchall()
-        except dbapi.Error as error:
+            cursor = connection.connection.cursor()
+            try:
+                cursor.execute(sql, values)
+                return cursor.fetchall()
+            finally:
+                cursor.close()
+        except connection.dialect.loaded_dbapi.Error as error:
             raise DatabaseError(f"database error: {error}") from error
-        finally:
-            cursor.close()
 
 
 class _RowInserter:
@@ -943,7 +944,7 @@ class _BulkImport:
                         article.language,
                         article.text,
                         digest,
-                        self.stored_meta(article.meta),
+                        _as_json(self.stored_meta, article.meta, document, "meta"),
                         self.stamp,
                     )
                 )
@@ -1136,7 +1137,11 @@ class _BulkImport:
                         span.end,
                         span.label,
                         span.text,
-                        stored_attrs(span.attrs) if span.attrs else no_attrs,
+                        (
+                            _as_json(stored_attrs, span.attrs, document, f"span {span.id} attrs")
+                            if span.attrs
+                            else no_attrs
+                        ),
                         origins[span.origin],
                         stamp,
                         stamp,
@@ -1186,6 +1191,17 @@ class _BulkImport:
         for chunk in _chunks(sorted(set(ids))):
             taken.update(lookup.scalars(chunk))
         return taken
+
+
+def _as_json(
+    convert: Callable[[Any], Any], value: Any, document: ImportedDocument, what: str
+) -> Any:
+    """``value`` converted by the database's JSON conversion ``convert``; what JSON cannot
+    hold (an integer beyond 64 bits, say) is refused naming the document."""
+    try:
+        return convert(value)
+    except TypeError as error:
+        raise StoreError(f"{document.where}: {what} cannot be stored as JSON: {error}") from None
 
 
 def _next_status(current: str | None, document: ImportedDocument) -> str:
@@ -1396,7 +1412,7 @@ def _attrs(value: str | dict[str, Any] | None) -> dict[str, Any]:
     """Attributes as read raw: JSON text on SQLite, or parsed already by drivers that know
     JSON."""
     if isinstance(value, str):
-        return orjson.loads(value)
+        return orjson.loads(value) or {}
     return value or {}
 
 
