@@ -35,3 +35,30 @@ def test_article_list_models(qtmodeltester: ModelTester, make_window: WindowFact
     window.articles.filter.setText("pekalongan")
     qtmodeltester.check(window.articles.proxy)
     assert window.articles.proxy.rowCount() == 1
+
+
+def test_span_table_draws_what_its_data_says(qtbot: QtBot, make_window: WindowFactory) -> None:
+    """A delegate reads each cell through ``multiData``, all roles at once; it must give what
+    ``data`` gives role by role."""
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+
+    window = make_window()
+    model = window.span_model
+    text = window.editor.document.text
+    start = text.index("Bakhmut")
+    window.article_view.select_range(start, start + len("Bakhmut"))
+    qtbot.keyClick(window.article_view, Qt.Key.Key_G)
+    assert model.rowCount() >= 1
+    delegate = QStyledItemDelegate()
+    for column in range(model.columnCount()):
+        index = model.index(0, column)
+        option = QStyleOptionViewItem()
+        delegate.initStyleOption(option, index)
+        assert option.text == str(index.data())
+        background = index.data(Qt.ItemDataRole.BackgroundRole)
+        if background is not None:
+            assert option.backgroundBrush.color() == QColor(background)
+        alignment = index.data(Qt.ItemDataRole.TextAlignmentRole)
+        if alignment is not None:
+            assert int(option.displayAlignment.value) == alignment

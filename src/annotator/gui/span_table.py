@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
@@ -101,14 +109,31 @@ class SpanTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # Called for every visible cell and role on each repaint: answers come from caches,
-        # and the roles this model never fills are turned away first.
         if role not in _ROLES:
             return None
         span = self.span_at(index.row()) if index.isValid() else None
-        if span is None:
-            return None
+        return None if span is None else self._value(span, index.column(), role)
+
+    def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
+        """Every role a delegate asks for to draw one cell, in one call: Qt's default asks
+        ``data`` once per role, each a call from C++ into Python (seven per cell)."""
+        span = self.span_at(index.row()) if index.isValid() else None
         column = index.column()
+        roles = (
+            [roleDataSpan]
+            if isinstance(roleDataSpan, QModelRoleData)
+            else cast("Iterable[QModelRoleData]", roleDataSpan)  # iterable, though not typed so
+        )
+        for role_data in roles:
+            role = role_data.role()
+            value = None if span is None or role not in _ROLES else self._value(span, column, role)
+            if value is None:
+                role_data.clearData()
+            else:
+                role_data.setData(value)
+
+    def _value(self, span: Span, column: int, role: int) -> Any:
+        # Asked for every visible cell and role on each repaint: answers come from caches.
         if role == Qt.ItemDataRole.DisplayRole:
             if column == LINKS:
                 links = self._links_cache.get(span.id)
