@@ -298,6 +298,7 @@ def instrumented(window: MainWindow) -> Iterator[Recorder]:
     recorder.wrap(ArticleListPanel, "select_article", "list")
     recorder.wrap(Editor, "_load_suggestions", "suggestions")
     recorder.wrap(window.span_model, "data", "table_data")
+    recorder.wrap(window.span_model, "multiData", "table_data")
     try:
         yield recorder
     finally:
@@ -317,7 +318,7 @@ OPEN_STEPS = (  # label, key, keys of nested steps to subtract (joined by "+")
 EVENT_STEPS = (
     ("suggestions (Editor._load_suggestions)", "suggestions"),
     ("format blocks (Python)", "highlight"),
-    ("span table data() (Python)", "table_data"),
+    ("span table data() and multiData() (Python)", "table_data"),
 )
 
 
