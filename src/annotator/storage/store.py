@@ -13,12 +13,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import orjson
 from sqlalchemy import (
     Column,
     ColumnElement,
@@ -69,7 +67,14 @@ from annotator.storage.database import (
     migrate,
 )
 from annotator.storage.errors import StoreError
-from annotator.storage.rows import ORIGINS, aware, own_set, relation_of_row
+from annotator.storage.rows import (
+    ORIGINS,
+    article_of_columns,
+    json_object,
+    own_set,
+    relation_of_columns,
+    span_of_columns,
+)
 from annotator.storage.tables import utcnow
 
 if TYPE_CHECKING:
@@ -197,12 +202,12 @@ class Store:
 
     def get_article(self, article_id: int) -> Article:
         with self._reading() as connection:
-            row = connection.execute(
+            row: Any = connection.execute(
                 select(*_ARTICLE_COLUMNS).where(_ARTICLE.id == article_id)
             ).one_or_none()
             if row is None:
                 raise StoreError(f"no article with id {article_id}")
-            return _trusted_article(row)
+            return article_of_columns(*row)
 
     def find_article(self, external_id: str) -> int | None:
         """The internal id of the article with this external id, if any."""
@@ -249,7 +254,7 @@ class Store:
             if not rows:
                 raise StoreError(f"no article with id {article_id}")
             row = rows[0]
-            article = _article_of_columns(*row[:-1])
+            article = article_of_columns(*row[:-1])
             if len(article.text) <= whole_up_to:
                 annotations = self._read_annotations(connection, article_id, annotator, 0)
                 return OpenedArticle(article, annotations, None)
@@ -292,7 +297,7 @@ class Store:
             "starts_before": starts_before,
         }
         return [
-            _span_of_columns(*row)
+            span_of_columns(*row)
             for row in self._driver.rows(connection, _SPANS_STARTING, parameters)
         ]
 
@@ -317,8 +322,8 @@ class Store:
                 article_id=article_id,
                 annotator=annotator,
                 status=Status(status),
-                spans=tuple([_span_of_columns(*row) for row in spans]),
-                relations=tuple([_relation_of_columns(*row) for row in relations]),
+                spans=tuple([span_of_columns(*row) for row in spans]),
+                relations=tuple([relation_of_columns(*row) for row in relations]),
             )
 
     def add_span(
@@ -451,7 +456,7 @@ class Store:
                 for row in _streamed(connection, sets, 200):
                     item_spans = build_spans(span_rows.take(row.set_id))
                     item_relations = [
-                        relation_of_row(link) for link in relation_rows.take(row.set_id)
+                        relation_of_columns(*link[1:]) for link in relation_rows.take(row.set_id)
                     ]
                     if wanted is not None:
                         kept = {span.id for span in item_spans}
@@ -470,7 +475,7 @@ class Store:
                     )
                     yield trusted_model(
                         AnnotatedArticle,
-                        {"article": _trusted_article(row), "annotations": annotations},
+                        {"article": article_of_columns(*row[3:]), "annotations": annotations},
                     )
         except SQLAlchemyError as error:
             raise _database_error(error) from error
@@ -1279,26 +1284,6 @@ _ARTICLE_COLUMNS = (
 )
 
 
-def _trusted_article(row: Any) -> Article:
-    """An article from a row holding ``_ARTICLE_COLUMNS``, validated when it was imported:
-    not validated again (a long text is otherwise scanned once more on every open)."""
-    return trusted_model(
-        Article,
-        {
-            "id": row.article_id,
-            "external_id": row.external_id,
-            "title": row.title,
-            "text": row.text,
-            "text_sha256": row.text_sha256,
-            "source": row.source,
-            "url": row.url,
-            "published": row.published,
-            "language": row.language,
-            "meta": row.meta or {},
-        },
-    )
-
-
 _SPAN_COLUMNS = (
     _SPAN.id,
     _SPAN.start,
@@ -1353,7 +1338,7 @@ _SPANS_STARTING = (
     )
     .order_by(_SPAN.start, _SPAN.end, _SPAN.id)
 )
-# As ``_SPAN_COLUMNS``, with the JSON column read as text: ``_attrs`` parses it for less.
+# As ``_SPAN_COLUMNS``, with the JSON column read as text: ``json_object`` parses it for less.
 _EXPORT_SPAN_COLUMNS = (
     _SPAN.id,
     _SPAN.start,
@@ -1386,7 +1371,7 @@ def _exported_spans(rows: list[Any]) -> tuple[Span, ...]:
 
     No export format carries the spans' times, so they are not read.
     """
-    trusted, origins, parsed = Span.trusted, ORIGINS, _attrs
+    trusted, origins, parsed = Span.trusted, ORIGINS, json_object
     return tuple(
         [
             trusted(
@@ -1406,77 +1391,6 @@ def _exported_spans(rows: list[Any]) -> tuple[Span, ...]:
 
 
 _EXPORT_ORDER = itemgetter(2, 3, 1)  # start, end, id of a row of ``set_id, *_EXPORT_...``
-
-
-def _attrs(value: str | dict[str, Any] | None) -> dict[str, Any]:
-    """Attributes as read raw: JSON text on SQLite, or parsed already by drivers that know
-    JSON."""
-    if isinstance(value, str):
-        return orjson.loads(value) or {}
-    return value or {}
-
-
-def _article_of_columns(
-    article_id: int,
-    external_id: str,
-    title: str,
-    text: str,
-    text_sha256: str,
-    source: str | None,
-    url: str | None,
-    published: str | None,
-    language: str | None,
-    meta: str | dict[str, Any] | None,
-) -> Article:
-    """An article from a driver's row of ``_ARTICLE_COLUMNS`` (see ``_trusted_article``)."""
-    return trusted_model(
-        Article,
-        {
-            "id": article_id,
-            "external_id": external_id,
-            "title": title,
-            "text": text,
-            "text_sha256": text_sha256,
-            "source": source,
-            "url": url,
-            "published": published,
-            "language": language,
-            "meta": _attrs(meta),
-        },
-    )
-
-
-def _relation_of_columns(id: str, head: str, child: str, label: str, origin: str) -> Relation:
-    """A relation from a driver's row of ``_RELATION_COLUMNS``."""
-    return Relation.model_construct(
-        id=id, head=head, child=child, label=label, origin=ORIGINS[origin]
-    )
-
-
-def _span_of_columns(
-    id: str,
-    start: int,
-    end: int,
-    label: str,
-    text: str,
-    attrs: str | dict[str, Any] | None,
-    origin: str,
-    created_at: str | datetime | None,
-    updated_at: str | datetime | None,
-) -> Span:
-    """``_span`` for a row of ``_SPAN_COLUMNS`` taken apart, which is faster than reading
-    a row's fields by name."""
-    return Span.trusted(
-        id,
-        start,
-        end,
-        label,
-        text,
-        {} if attrs == "{}" else _attrs(attrs),
-        ORIGINS[origin],
-        aware(created_at),
-        aware(updated_at),
-    )
 
 
 __all__ = ["DatabaseError", "Store", "StoreError", "default_database_url"]
