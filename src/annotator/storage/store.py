@@ -253,13 +253,16 @@ class Store:
             )
             if not rows:
                 raise StoreError(f"no article with id {article_id}")
-            row = rows[0]
-            article = article_of_columns(*row[:-1])
+            *columns, set_id, status = rows[0]
+            article = article_of_columns(*columns)
             if len(article.text) <= whole_up_to:
-                annotations = self._read_annotations(connection, article_id, annotator, 0)
+                annotations = (
+                    Annotations(article_id=article_id, annotator=annotator)
+                    if set_id is None
+                    else self._read_set(connection, article_id, annotator, set_id, status, 0)
+                )
                 return OpenedArticle(article, annotations, None)
             spans = self._spans_starting(connection, article_id, annotator, 0, head) if head else []
-            status = row[-1]
             return OpenedArticle(
                 article,
                 Annotations.model_construct(
@@ -310,11 +313,25 @@ class Store:
     def _read_annotations(
         self, connection: Connection, article_id: int, annotator: str, starts_from: int
     ) -> Annotations:
-        read = self._driver.rows
-        found = read(connection, _SET_OF, {"article_id": article_id, "annotator": annotator})
+        parameters = {"article_id": article_id, "annotator": annotator}
+        found = self._driver.rows(connection, _SET_OF, parameters)
         if not found:
             return Annotations(article_id=article_id, annotator=annotator)
         set_id, status = found[0]
+        return self._read_set(connection, article_id, annotator, set_id, status, starts_from)
+
+    def _read_set(
+        self,
+        connection: Connection,
+        article_id: int,
+        annotator: str,
+        set_id: int,
+        status: str,
+        starts_from: int,
+    ) -> Annotations:
+        """The status, the spans starting at ``starts_from`` or later and the relations of
+        annotation set ``set_id``."""
+        read = self._driver.rows
         spans = read(connection, _SET_SPANS_FROM, {"set_id": set_id, "starts_from": starts_from})
         relations = read(connection, _SET_RELATIONS, {"set_id": set_id})
         with collector_paused():
@@ -1299,7 +1316,7 @@ _SPAN_COLUMNS = (
 )
 # Statements built once (with bound parameters): opening an article runs them every time.
 _OPEN_ARTICLE = (
-    select(*_ARTICLE_COLUMNS, _SET.status)
+    select(*_ARTICLE_COLUMNS, _SET.id, _SET.status)
     .select_from(tables.articles)
     .outerjoin(
         tables.annotation_sets,
