@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
-    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
     Signal,
@@ -21,15 +19,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from annotator.gui.table_model import ColumnsModel, Index
+
 if TYPE_CHECKING:
     from annotator.core.models import ArticleSummary
 
-Index = QModelIndex | QPersistentModelIndex
-_HEADERS = ("Title", "Status", "Spans")
 _STATUS_TEXT = {"todo": "to do", "in_progress": "in progress", "done": "done", "skipped": "skipped"}
 
 
-class ArticleListModel(QAbstractTableModel):
+class ArticleListModel(ColumnsModel):
+    HEADERS = ("Title", "Status", "Spans")
     ArticleIdRole = Qt.ItemDataRole.UserRole + 1
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -49,7 +48,7 @@ class ArticleListModel(QAbstractTableModel):
         if row is None:
             return
         self._rows[row] = self._rows[row].model_copy(update=changes)
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(_HEADERS) - 1))
+        self.row_changed(row)
 
     def summaries(self) -> list[ArticleSummary]:
         return list(self._rows)
@@ -59,16 +58,6 @@ class ArticleListModel(QAbstractTableModel):
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(_HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return _HEADERS[section] if 0 <= section < len(_HEADERS) else None
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):

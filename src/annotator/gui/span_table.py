@@ -6,24 +6,21 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QModelRoleData,
     QModelRoleDataSpan,
-    QPersistentModelIndex,
     Qt,
 )
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from annotator.gui.highlighter import tint
+from annotator.gui.table_model import ColumnsModel, Index
 
 if TYPE_CHECKING:
     from annotator.core.models import Span
     from annotator.gui.document import ArticleDocument
 
-Index = QModelIndex | QPersistentModelIndex
-_HEADERS = ("Label", "Text", "Start", "End", "Links")
 LINKS = 4
 _BLACK = QColor("#000000")
 _ROLES = frozenset(
@@ -39,8 +36,10 @@ _ROLES = frozenset(
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
-class SpanTableModel(QAbstractTableModel):
+class SpanTableModel(ColumnsModel):
     """Adapts an ``ArticleDocument``'s sorted span list; follows its row-level signals."""
+
+    HEADERS = ("Label", "Text", "Start", "End", "Links")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -97,16 +96,6 @@ class SpanTableModel(QAbstractTableModel):
         if parent.isValid() or self._document is None:
             return 0
         return len(self._document.spans)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(_HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return _HEADERS[section] if 0 <= section < len(_HEADERS) else None
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role not in _ROLES:
@@ -184,7 +173,7 @@ class SpanTableModel(QAbstractTableModel):
 
     def _changed(self, row: int, old: Span, new: Span) -> None:
         self._links_cache.pop(new.id, None)
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(_HEADERS) - 1))
+        self.row_changed(row)
         if old.label != new.label:
             self._links_changed()
 
