@@ -1,9 +1,16 @@
+import argparse
+import gc
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from cli_helpers import run_cli
+
+from annotator import cli
+from annotator.__main__ import main
 from annotator.core.text import text_sha256
 
 
@@ -130,6 +137,7 @@ def test_output_that_cannot_be_written_is_reported(tmp_path: Path) -> None:
 # only edits need.
 _IMPORTED_FOR_EDITS = """
 import sys
+from annotator import cli
 from annotator.__main__ import main
 code = main(sys.argv[1:])
 edits_only = ("sqlalchemy.orm", "annotator.storage.orm", "annotator.storage.edits")
@@ -183,3 +191,34 @@ def test_commands_that_do_not_edit_never_import_the_orm(tmp_path: Path) -> None:
         assert done.stdout.splitlines()[-1] == "imported: []", argv
     exported = json.loads((tmp_path / "out.jsonl").read_text(encoding="utf-8"))
     assert exported == record
+
+
+def test_a_command_runs_with_the_collector_paused_and_restores_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    assert run_cli(capsys, "stats", "--db", url).code == 0  # creates the database
+    command, running = cli.run, False
+    during: list[int] = []  # generations of the collections started while the command ran
+
+    def run(args: argparse.Namespace) -> int:
+        nonlocal running
+        running = True
+        try:
+            return command(args)
+        finally:
+            running = False
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and running:
+            during.append(info["generation"])
+
+    monkeypatch.setattr(cli, "run", run)
+    gc.callbacks.append(count)
+    try:
+        code = main(["stats", "--db", url])
+    finally:
+        gc.callbacks.remove(count)
+    assert code == 0, capsys.readouterr().err
+    assert during == []
+    assert gc.isenabled()
