@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, event, func, select
 from storage_helpers import add_article, span_on
 
 from annotator.core.exchange import ImportedDocument
@@ -134,6 +134,63 @@ def test_a_span_id_used_by_another_set_gets_a_new_id(store: Store) -> None:
     assert relation.id != link.id
     ana = store.annotations(store.find_article("a1") or 0, "ana")
     assert {s.id for s in ana.spans} == {joko.id, kyiv.id}
+
+
+def test_a_collision_late_in_a_batch_keeps_nothing_of_the_rows_before_it(store: Store) -> None:
+    """A fresh set's rows go in with their own ids until one collides; then the batch is
+    stored the careful way, without the rows that went in before the collision."""
+    doc, joko, kyiv, link = quote_document()
+    store.import_documents([doc], None)
+    siti = span_on(OTHER, "Siti Rahman", "PER")
+    docs = [
+        document("b1", OTHER, annotator="budi", spans=[siti]),
+        document(annotator="budi", spans=[joko, kyiv], relations=[link], where="f:2"),
+    ]
+    report = store.import_documents(docs, None)
+    assert (report.spans_added, report.relations_added) == (3, 1)
+    assert (count(store, tables.spans), count(store, tables.relations)) == (5, 2)
+    assert [s.id for s in store.annotations(store.find_article("b1") or 0, "budi").spans] == [
+        siti.id
+    ]
+    budi = store.annotations(store.find_article("a1") or 0, "budi")
+    assert {s.id for s in budi.spans}.isdisjoint({joko.id, kyiv.id})
+
+
+def test_span_ids_repeated_across_the_documents_of_a_file_are_made_unique(store: Store) -> None:
+    first = span_on(TEXT, "Kyiv", "GPE").model_copy(update={"id": "T1"})
+    second = span_on(OTHER, "Lagos", "GPE").model_copy(update={"id": "T1"})
+    third = span_on(TEXT, "Joko Widodo", "PER").model_copy(update={"id": "T1"})
+    docs = [
+        document(spans=[first]),
+        document("b1", OTHER, spans=[second], where="f:2"),
+        document(annotator="budi", spans=[third], where="f:3"),
+    ]
+    assert store.import_documents(docs, None).spans_added == 3
+    stored = [
+        store.annotations(store.find_article(article) or 0, annotator).spans
+        for article, annotator in (("a1", "ana"), ("b1", "ana"), ("a1", "budi"))
+    ]
+    assert [[s.text for s in spans] for spans in stored] == [["Kyiv"], ["Lagos"], ["Joko Widodo"]]
+    assert len({s.id for spans in stored for s in spans}) == 3
+    assert stored[0][0].id == "T1"
+
+
+def test_a_fresh_import_looks_up_no_span_or_relation_id(store: Store) -> None:
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(store._engine, "before_cursor_execute", seen)
+    try:
+        doc, _, _, _ = quote_document()
+        between = [document(f"b{n}", f"Artikel nomor {n}.") for n in range(300)]
+        report = store.import_documents([doc, *between], None)
+    finally:
+        event.remove(store._engine, "before_cursor_execute", seen)
+    assert (report.spans_added, report.relations_added) == (2, 1)
+    assert any(s.startswith("INSERT INTO spans") for s in statements)
+    assert not [s for s in statements if "spans.id IN" in s or "relations.id IN" in s]
 
 
 def test_the_same_set_twice_in_one_file_is_merged(store: Store) -> None:

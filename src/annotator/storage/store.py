@@ -35,7 +35,7 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.types import NullType
@@ -929,6 +929,9 @@ class _BulkImport:
         # those stored before count as present by content, so that two equal spans in a file
         # are both imported, as they were both exported.
         self.added: set[str] = set()
+        # Whether a batch whose sets this import created is inserted with the ids it brings,
+        # unchecked (see ``_insert_as_given``). Off after the first collision.
+        self.ids_as_given = True
 
     def store(self, documents: Sequence[ImportedDocument]) -> None:
         articles = self._articles(documents)
@@ -1120,6 +1123,12 @@ class _BulkImport:
         set_ids: list[int],
         contents: dict[int, _SetContents],
     ) -> None:
+        if (
+            self.ids_as_given
+            and self.created_sets.issuperset(set_ids)
+            and self._insert_as_given(documents, set_ids)
+        ):
+            return
         taken_spans = self._taken(
             self.span_ids, (span.id for document in documents for span in document.spans)
         )
@@ -1206,6 +1215,74 @@ class _BulkImport:
         if relations:
             self.connection.execute(insert(_BULK_RELATIONS), relations)
             report.relations_added += len(relations)
+
+    def _insert_as_given(self, documents: Sequence[ImportedDocument], set_ids: list[int]) -> bool:
+        """Insert the batch's spans and relations under the ids they bring, if no id is taken;
+        returns whether they were inserted.
+
+        For a batch whose sets this import created, only a taken id makes ``_annotations``
+        differ: ids are all new in a fresh import, so rather than look each one up, the rows
+        go in as they are and the database's primary keys catch a collision (with a stored
+        row, or within the file). Then nothing of the batch stays, and from then on every
+        batch takes the careful way.
+        """
+        spans: list[tuple[Any, ...]] = []
+        relations: list[dict[str, Any]] = []
+        stamp, stored_attrs, no_attrs = self.stamp, self.stored_attrs, self.no_attrs
+        origins = _ORIGIN_VALUES
+        for document, set_id in zip(documents, set_ids, strict=True):
+            spans += [
+                (
+                    span.id,
+                    set_id,
+                    span.start,
+                    span.end,
+                    span.label,
+                    span.text,
+                    (
+                        _as_json(stored_attrs, span.attrs, document, f"span {span.id} attrs")
+                        if span.attrs
+                        else no_attrs
+                    ),
+                    origins[span.origin],
+                    stamp,
+                    stamp,
+                )
+                for span in document.spans
+            ]
+            if not document.relations:
+                continue
+            span_ids = {span.id for span in document.spans}
+            for relation in document.relations:
+                if relation.origin == Origin.DERIVED:
+                    continue
+                if relation.head not in span_ids or relation.child not in span_ids:
+                    return False  # the careful way says which
+                relations.append(
+                    {
+                        "id": relation.id,
+                        "set_id": set_id,
+                        "head_id": relation.head,
+                        "child_id": relation.child,
+                        "label": relation.label,
+                        "origin": relation.origin.value,
+                        "created_at": stamp,
+                    }
+                )
+        savepoint = self.connection.begin_nested()
+        try:
+            if spans:
+                self.span_rows.insert(spans)
+            if relations:
+                self.connection.execute(insert(_BULK_RELATIONS), relations)
+        except IntegrityError:
+            savepoint.rollback()
+            self.ids_as_given = False
+            return False
+        savepoint.commit()
+        self.report.spans_added += len(spans)
+        self.report.relations_added += len(relations)
+        return True
 
     def _taken(self, lookup: _IdLookup, ids: Iterable[str]) -> set[str]:
         """Those of ``ids`` that ``lookup`` finds in its table (in any set)."""
