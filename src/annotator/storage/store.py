@@ -840,6 +840,10 @@ _IDS: BindParameter[list[Any]] = bindparam("ids", expanding=True)
 _SPAN_IDS = select(_SPAN.id).where(_SPAN.id.in_(_IDS))
 _RELATION_IDS = select(_RELATION.id).where(_RELATION.id.in_(_IDS))
 _ARTICLE_IDS = select(_ARTICLE.id, _ARTICLE.external_id).where(_ARTICLE.external_id.in_(_IDS))
+_ARTICLES_BY_ID = select(_ARTICLE.id, _ARTICLE.external_id, _ARTICLE.text_sha256).where(
+    _ARTICLE.external_id.in_(_IDS)
+)
+_ARTICLES_BY_TEXT = select(_ARTICLE.id, _ARTICLE.text_sha256).where(_ARTICLE.text_sha256.in_(_IDS))
 _SET_IDS = select(_SET.id, _SET.article_id, _SET.annotator_id).where(_SET.article_id.in_(_IDS))
 # The order of the values in the bulk import's rows.
 _ARTICLE_INSERT_COLUMNS = (
@@ -911,6 +915,8 @@ class _BulkImport:
         self.article_rows = _RowInserter(connection, _ARTICLE_TABLE, _ARTICLE_INSERT_COLUMNS)
         self.stored_meta = self.article_rows.converter("meta")
         self.article_ids = _IdLookup(connection, _ARTICLE_IDS)
+        self.articles_by_id = _IdLookup(connection, _ARTICLES_BY_ID)
+        self.articles_by_text = _IdLookup(connection, _ARTICLES_BY_TEXT)
         self.set_rows = _RowInserter(connection, _SET_TABLE, _SET_INSERT_COLUMNS)
         self.set_ids = _IdLookup(connection, _SET_IDS)
         self.span_ids = _IdLookup(connection, _SPAN_IDS)
@@ -993,17 +999,11 @@ class _BulkImport:
         """Load the stored articles these documents may refer to, by id and by text."""
         external_ids = {d.article.external_id for d in documents} - self.by_external_id.keys()
         for chunk in _chunks(sorted(external_ids)):
-            for article_id, external_id, digest in self.connection.execute(
-                select(_ARTICLE.id, _ARTICLE.external_id, _ARTICLE.text_sha256).where(
-                    _ARTICLE.external_id.in_(chunk)
-                )
-            ):
+            for article_id, external_id, digest in self.articles_by_id.rows(chunk):
                 self.by_external_id[external_id] = _ArticleRef(article_id, digest)
         unknown = set(digests) - self.by_sha256.keys()
         for chunk in _chunks(sorted(unknown)):
-            for article_id, digest in self.connection.execute(
-                select(_ARTICLE.id, _ARTICLE.text_sha256).where(_ARTICLE.text_sha256.in_(chunk))
-            ):
+            for article_id, digest in self.articles_by_text.rows(chunk):
                 self.by_sha256.setdefault(digest, _ArticleRef(article_id, digest))
 
     # Annotators and annotation sets
