@@ -244,7 +244,6 @@ def _schema(args: argparse.Namespace) -> LabelSchema:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from annotator.core.schema import SchemaError
     from annotator.formats.base import ImportOptions
     from annotator.formats.registry import FormatError, reader_for
 
@@ -268,6 +267,8 @@ def _import(args: argparse.Namespace) -> int:
             return _fail(str(error))
     schema: LabelSchema | None = None
     if args.suggestions:
+        from annotator.core.schema import SchemaError
+
         try:
             schema = _schema(args)
         except (SchemaError, OSError) as error:  # OSError: no shipped schema

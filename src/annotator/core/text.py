@@ -48,6 +48,21 @@ def check_text(text: str) -> None:
     )
 
 
+def checked_sha256(text: str) -> str:
+    """``text_sha256(text)`` of a text that passes :func:`check_text`, which raises as it does.
+
+    Both in one pass over the text for the common case, when a reader checks a text and its
+    hash: UTF-8 cannot encode a lone surrogate, and a NUL is found in the encoded bytes.
+    """
+    try:
+        encoded = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        encoded = b"\x00"  # anything that fails the test below: check_text says where
+    if b"\x00" in encoded or not text or text.isspace():
+        check_text(text)
+    return hashlib.sha256(encoded).hexdigest()
+
+
 def normalise_newlines(text: str) -> str:
     """Turn Windows (``\\r\\n``) and old Mac (``\\r``) line endings into ``\\n``."""
     return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -8,14 +8,26 @@ characters outside the BMP (two UTF-16 units), or grapheme clusters of several c
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Iterable
 from enum import StrEnum
+from functools import cache
+from typing import TYPE_CHECKING
 
-import regex
+if TYPE_CHECKING:
+    import regex
 
-_NON_BMP = regex.compile("[\U00010000-\U0010ffff]")
-_GRAPHEME = regex.compile(r"\X")
+_NON_BMP = re.compile("[\U00010000-\U0010ffff]")
+
+
+@cache
+def _graphemes() -> regex.Pattern[str]:
+    """A pattern matching one grapheme cluster, from ``regex`` (``re`` has none), which is
+    loaded when first needed: most files never count in grapheme clusters."""
+    import regex
+
+    return regex.compile(r"\X")
 
 
 class Unit(StrEnum):
@@ -41,7 +53,7 @@ class UnitMap:
             self._wide = [match.start() for match in _NON_BMP.finditer(text)]
             self._wide16 = [cp + index for index, cp in enumerate(self._wide)]
         elif unit == Unit.GRAPHEME:
-            bounds = [match.start() for match in _GRAPHEME.finditer(text)]
+            bounds = [match.start() for match in _graphemes().finditer(text)]
             bounds.append(self._length)
             if len(bounds) != self._length + 1:
                 self._bounds = bounds
@@ -80,7 +92,7 @@ def unit_matters(text: str) -> bool:
     """Whether code points, UTF-16 units and grapheme clusters give different offsets."""
     if _NON_BMP.search(text) or "\r\n" in text:
         return True
-    return sum(1 for _ in _GRAPHEME.finditer(text)) != len(text)
+    return sum(1 for _ in _graphemes().finditer(text)) != len(text)
 
 
 def matching_units(text: str, spans: Iterable[tuple[int, int, str]]) -> set[Unit]:

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from annotator.core.exchange import ImportedDocument
 from annotator.core.models import AnnotatedArticle
-from annotator.core.schema import LabelSchema
 from annotator.core.units import Unit
+
+if TYPE_CHECKING:
+    from annotator.core.schema import LabelSchema
 
 
 @dataclass(frozen=True)

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 from pydantic import BaseModel, ConfigDict
 
-from annotator.core.attribution import derived_claimants
 from annotator.core.models import AnnotatedArticle, Origin, Status
-from annotator.core.schema import LabelSchema
 from annotator.formats.atomic import atomic_output
 from annotator.formats.base import ExportReport
+
+if TYPE_CHECKING:
+    from annotator.core.schema import LabelSchema
 
 
 class ExportError(Exception):
@@ -91,6 +92,8 @@ def record(item: AnnotatedArticle, schema: LabelSchema | None = None) -> dict[st
         )
     relations = list(annotations.relations)
     if schema is not None and relations:  # claimants derive from speaker relations
+        from annotator.core.attribution import derived_claimants  # not needed to read files
+
         relations += derived_claimants(annotations.spans, relations, schema)
     return {
         "article_id": article.external_id,

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from annotator.core.exchange import ImportedDocument
 from annotator.core.models import ArticleIn, Origin, Relation, Span, Status
-from annotator.core.text import check_text, text_sha256
+from annotator.core.text import checked_sha256
 from annotator.formats.articles import (
     ImportFileError,
     _json_object,
@@ -126,11 +126,10 @@ def _document(
     if record is None:
         record = _record(data)
     text = record.text
-    check_text(text)
     limit = options.limits.max_document_chars
     if len(text) > limit:
         raise ValueError(f"text too long ({len(text)} characters; the limit is {limit})")
-    if text_sha256(text) != record.text_sha256:
+    if checked_sha256(text) != record.text_sha256:
         report(
             f"{where}: the text does not match its text_sha256: it was changed after export",
             skipped,
