@@ -25,8 +25,13 @@ class ExportError(Exception):
     """Data that must not be written (a span that does not match the text)."""
 
 
+# Built when first used (defer_build): an export only writes records, and an import validates
+# its lines with them only when a line is not sound (see native_reader).
+_STRICT = ConfigDict(extra="forbid", defer_build=True)
+
+
 class ExportSpan(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = _STRICT
 
     id: str
     start: int
@@ -38,7 +43,7 @@ class ExportSpan(BaseModel):
 
 
 class ExportRelation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = _STRICT
 
     id: str
     head: str
@@ -50,7 +55,7 @@ class ExportRelation(BaseModel):
 class ExportRecord(BaseModel):
     """The schema of one line of a native JSONL export."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = _STRICT
 
     article_id: str
     title: str
