@@ -17,7 +17,7 @@ from annotator.core.models import (
 from annotator.core.schema import parse_schema
 from annotator.core.text import text_sha256
 from annotator.formats.articles import ImportFileError
-from annotator.formats.base import ImportOptions, InvalidAnnotation
+from annotator.formats.base import ImportOptions, InvalidAnnotation, Limits
 from annotator.formats.native_jsonl import write_jsonl
 from annotator.formats.native_reader import reader
 
@@ -152,6 +152,24 @@ def test_changed_text_is_caught_by_its_hash(tmp_path: Path) -> None:
     documents = read(path, skip_invalid=True)
     assert [d.article.external_id for d in documents] == ["a2"]
     assert reader.skipped == [message]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("abcdefghijkl\x00mn", "text contains a NUL character (U+0000) at line 1, column 13"),
+        (" " * 20, "text contains only whitespace"),
+        ("abcdefghijklmn", "text too long (14 characters; the limit is 10)"),
+    ],
+)
+def test_a_text_no_article_may_have_is_refused_before_its_length_or_hash(
+    tmp_path: Path, text: str, reason: str
+) -> None:
+    path = export(tmp_path / "export.jsonl", [sample()])
+    edit_line(path, 1, lambda record: record.update(text=text, text_sha256="0" * 64, spans=[]))
+    with pytest.raises(ImportFileError) as info:
+        read(path, limits=Limits(max_document_chars=10))
+    assert str(info.value).startswith(f"{path}:1: {reason}")
 
 
 def test_span_that_does_not_read_its_text_names_file_and_line(tmp_path: Path) -> None:

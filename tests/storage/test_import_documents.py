@@ -175,6 +175,17 @@ def test_span_ids_repeated_across_the_documents_of_a_file_are_made_unique(store:
     assert stored[0][0].id == "T1"
 
 
+def test_a_span_present_by_id_is_not_converted_again(store: Store) -> None:
+    """The second copy of a span in a file is already present, whatever its attributes: the
+    batch must not be refused for attributes JSON cannot hold on the span it skips."""
+    kyiv = span_on(TEXT, "Kyiv", "GPE")
+    again = kyiv.model_copy(update={"attrs": {"n": 2**70}})
+    docs = [document(spans=[kyiv]), document(spans=[again], where="f:2")]
+    report = store.import_documents(docs, None)
+    assert (report.spans_added, report.spans_present) == (1, 1)
+    assert store.annotations(store.find_article("a1") or 0, "ana").spans[0].attrs == {}
+
+
 def test_a_fresh_import_looks_up_no_span_or_relation_id(store: Store) -> None:
     statements: list[str] = []
 

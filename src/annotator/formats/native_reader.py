@@ -126,10 +126,11 @@ def _document(
     if record is None:
         record = _record(data)
     text = record.text
+    digest = checked_sha256(text)  # raises for a text no article may have
     limit = options.limits.max_document_chars
     if len(text) > limit:
         raise ValueError(f"text too long ({len(text)} characters; the limit is {limit})")
-    if checked_sha256(text) != record.text_sha256:
+    if digest != record.text_sha256:
         report(
             f"{where}: the text does not match its text_sha256: it was changed after export",
             skipped,

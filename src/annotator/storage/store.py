@@ -1224,32 +1224,33 @@ class _BulkImport:
         differ: ids are all new in a fresh import, so rather than look each one up, the rows
         go in as they are and the database's primary keys catch a collision (with a stored
         row, or within the file). Then nothing of the batch stays, and from then on every
-        batch takes the careful way.
+        batch takes the careful way. So does a batch with anything else the careful way may
+        judge differently: a relation to a span the document lacks, or attributes that JSON
+        cannot hold (on a span the set may already have).
         """
         spans: list[tuple[Any, ...]] = []
         relations: list[dict[str, Any]] = []
         stamp, stored_attrs, no_attrs = self.stamp, self.stored_attrs, self.no_attrs
         origins = _ORIGIN_VALUES
         for document, set_id in zip(documents, set_ids, strict=True):
-            spans += [
-                (
-                    span.id,
-                    set_id,
-                    span.start,
-                    span.end,
-                    span.label,
-                    span.text,
+            try:
+                spans += [
                     (
-                        _as_json(stored_attrs, span.attrs, document, f"span {span.id} attrs")
-                        if span.attrs
-                        else no_attrs
-                    ),
-                    origins[span.origin],
-                    stamp,
-                    stamp,
-                )
-                for span in document.spans
-            ]
+                        span.id,
+                        set_id,
+                        span.start,
+                        span.end,
+                        span.label,
+                        span.text,
+                        stored_attrs(span.attrs) if span.attrs else no_attrs,
+                        origins[span.origin],
+                        stamp,
+                        stamp,
+                    )
+                    for span in document.spans
+                ]
+            except TypeError:  # attributes JSON cannot hold: the careful way says where
+                return False
             if not document.relations:
                 continue
             span_ids = {span.id for span in document.spans}
@@ -1257,7 +1258,7 @@ class _BulkImport:
                 if relation.origin == Origin.DERIVED:
                     continue
                 if relation.head not in span_ids or relation.child not in span_ids:
-                    return False  # the careful way says which
+                    return False  # the careful way says which span is missing
                 relations.append(
                     {
                         "id": relation.id,
