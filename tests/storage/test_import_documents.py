@@ -186,7 +186,7 @@ def test_a_span_present_by_id_is_not_converted_again(store: Store) -> None:
     assert store.annotations(store.find_article("a1") or 0, "ana").spans[0].attrs == {}
 
 
-def test_a_fresh_import_looks_up_no_span_or_relation_id(store: Store) -> None:
+def test_an_import_into_an_empty_database_looks_no_id_up(store: Store) -> None:
     statements: list[str] = []
 
     def seen(*args: object) -> None:
@@ -202,6 +202,19 @@ def test_a_fresh_import_looks_up_no_span_or_relation_id(store: Store) -> None:
     assert (report.spans_added, report.relations_added) == (2, 1)
     assert any(s.startswith("INSERT INTO spans") for s in statements)
     assert not [s for s in statements if "spans.id IN" in s or "relations.id IN" in s]
+    # Into an empty database, no stored article is looked for either.
+    assert not [s for s in statements if "articles.text_sha256 IN" in s]
+
+
+def test_articles_added_earlier_in_the_file_are_matched_in_an_empty_database(
+    store: Store,
+) -> None:
+    between = [document(f"b{n}", f"Artikel nomor {n}.") for n in range(300)]
+    copy = document("copy-of-a1", annotator="budi", where="f:302")
+    report = store.import_documents([document(), *between, copy], None)
+    assert (report.articles_added, report.articles_present) == (301, 0)
+    assert store.find_article("copy-of-a1") is None
+    assert count(store, tables.annotation_sets) == 302
 
 
 def test_the_same_set_twice_in_one_file_is_merged(store: Store) -> None:

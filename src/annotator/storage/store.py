@@ -924,6 +924,9 @@ class _BulkImport:
         self.annotators: dict[str, int] = dict(
             connection.execute(select(_ANNOTATOR.name, _ANNOTATOR.id)).all()
         )
+        # Into a database without articles, the only ones to match are those this import adds,
+        # which it keeps below.
+        self.no_stored_articles = connection.execute(select(_ARTICLE.id).limit(1)).first() is None
         self.by_external_id: dict[str, _ArticleRef] = {}
         self.by_sha256: dict[str, _ArticleRef] = {}
         self.present_articles: set[int] = set()  # stored before, and in the file
@@ -997,6 +1000,8 @@ class _BulkImport:
 
     def _look_up_articles(self, documents: Sequence[ImportedDocument], digests: list[str]) -> None:
         """Load the stored articles these documents may refer to, by id and by text."""
+        if self.no_stored_articles:
+            return
         external_ids = {d.article.external_id for d in documents} - self.by_external_id.keys()
         for chunk in _chunks(sorted(external_ids)):
             for article_id, external_id, digest in self.articles_by_id.rows(chunk):
