@@ -34,6 +34,10 @@ def document(
     )
 
 
+def link(head: Span, child: Span, label: str) -> Relation:
+    return Relation(head=head.id, child=child.id, label=label)
+
+
 def count(store: Store, table: Table) -> int:
     with store._reading() as connection:
         return connection.scalar(select(func.count()).select_from(table)) or 0
@@ -215,6 +219,58 @@ def test_articles_added_earlier_in_the_file_are_matched_in_an_empty_database(
     assert (report.articles_added, report.articles_present) == (301, 0)
     assert store.find_article("copy-of-a1") is None
     assert count(store, tables.annotation_sets) == 302
+
+
+QUOTED = '"Hi," said Ann to Bob.'
+
+
+def test_a_span_id_the_set_holds_for_another_span_gets_a_new_id(store: Store) -> None:
+    """The same id on another span of the same set is another span: it is added under an id of
+    its own (not counted present), and relations follow it."""
+    quote = span_on(QUOTED, '"Hi,"', "QUOTE").model_copy(update={"id": "s1"})
+    ann = span_on(QUOTED, "Ann", "PER").model_copy(update={"id": "s2"})
+    first = document(text=QUOTED, spans=[quote, ann], relations=[link(quote, ann, "speaker")])
+    store.import_documents([first], None)
+
+    cue = span_on(QUOTED, "said", "CUE").model_copy(update={"id": "s1"})  # s1 again
+    again = quote.model_copy(update={"id": "s3"})  # the stored quote, under another id
+    bob = span_on(QUOTED, "Bob", "PER").model_copy(update={"id": "s4"})
+    second = document(
+        text=QUOTED,
+        spans=[cue, again, bob],
+        relations=[link(again, cue, "cue"), link(again, bob, "addressee")],
+        where="f:2",
+    )
+    report = store.import_documents([second], None)
+    assert (report.spans_added, report.spans_present, report.relations_added) == (2, 1, 2)
+    stored = store.annotations(store.find_article("a1") or 0, "ana")
+    by_id = {s.id: s for s in stored.spans}
+    assert sorted((s.text, s.label) for s in stored.spans) == [
+        ('"Hi,"', "QUOTE"),
+        ("Ann", "PER"),
+        ("Bob", "PER"),
+        ("said", "CUE"),
+    ]
+    assert by_id["s1"].label == "QUOTE"
+    assert sorted((by_id[r.head].text, by_id[r.child].text, r.label) for r in stored.relations) == [
+        ('"Hi,"', "Ann", "speaker"),
+        ('"Hi,"', "Bob", "addressee"),
+        ('"Hi,"', "said", "cue"),
+    ]
+    assert store.import_documents([second], None).spans_added == 0
+
+
+def test_a_document_repeated_in_a_file_adds_its_renamed_spans_once(store: Store) -> None:
+    """Span ids that clash with another article's get new ids; the same document again, in
+    the same file or a later one, finds them under those ids."""
+    first = span_on(TEXT, "Kyiv", "GPE").model_copy(update={"id": "T1"})
+    second = span_on(OTHER, "Lagos", "GPE").model_copy(update={"id": "T1"})
+    other = document("b1", OTHER, spans=[second], relations=[], where="f:2")
+    docs = [document(spans=[first]), other, other]
+    report = store.import_documents(docs, None)
+    assert (report.spans_added, report.spans_present) == (2, 1)
+    assert store.import_documents(docs, None).spans_added == 0
+    assert count(store, tables.spans) == 2
 
 
 def test_the_same_set_twice_in_one_file_is_merged(store: Store) -> None:

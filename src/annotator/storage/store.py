@@ -9,6 +9,7 @@ pays the time importing it takes.
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -885,16 +886,30 @@ class _ArticleRef:
         self.added = article_id is None
 
 
+_SpanKey = tuple[int, int, str]  # start, end, label
+_RelationKey = tuple[str, str, str]  # head id, child id, label
+
+
 class _SetContents:
-    """The spans and relations one annotation set holds, for recognising those present."""
+    """The spans and relations one annotation set holds, for recognising those present: each
+    by its id with what it is, and by what it is those stored before this import."""
 
     __slots__ = ("relation_ids", "relations", "span_ids", "spans")
 
     def __init__(self) -> None:
-        self.span_ids: set[str] = set()
-        self.spans: dict[tuple[int, int, str], str] = {}
-        self.relation_ids: set[str] = set()
-        self.relations: set[tuple[str, str, str]] = set()
+        self.span_ids: dict[str, _SpanKey] = {}
+        self.spans: dict[_SpanKey, str] = {}
+        self.relation_ids: dict[str, _RelationKey] = {}
+        self.relations: set[_RelationKey] = set()
+
+
+_CLASH = uuid.UUID("5b0f4d7e-53a4-4c0e-9a57-2f6d1c3e8b90")  # namespace of ids given on a clash
+
+
+def _clash_id(set_id: int, given: str, key: tuple[Any, ...]) -> str:
+    """The id an annotation gets when the id it brings is taken: derived from its set, that id
+    and what it is, so that importing the same annotation again finds it under this id."""
+    return uuid.uuid5(_CLASH, "\x1f".join(map(str, (set_id, given, *key)))).hex
 
 
 class _BulkImport:
@@ -1104,7 +1119,7 @@ class _BulkImport:
                 )
             ):
                 held = contents[set_id]
-                held.span_ids.add(span_id)
+                held.span_ids[span_id] = (start, end, label)
                 if set_id not in self.created_sets and span_id not in self.added:
                     held.spans.setdefault((start, end, label), span_id)
             for relation_id, set_id, head, child, label in self.connection.execute(
@@ -1117,7 +1132,7 @@ class _BulkImport:
                 ).where(_RELATION.set_id.in_(chunk))
             ):
                 held = contents[set_id]
-                held.relation_ids.add(relation_id)
+                held.relation_ids[relation_id] = (head, child, label)
                 if set_id not in self.created_sets and relation_id not in self.added:
                     held.relations.add((head, child, label))
         return contents
@@ -1152,16 +1167,17 @@ class _BulkImport:
             stored_as: dict[str, str] = {}  # the document's span id -> the stored span's id
             held_ids = held.span_ids
             for span in document.spans:
-                found = span.id if span.id in held_ids else None
+                key = (span.start, span.end, span.label)
+                span_id = _unclashed(span.id, key, held_ids, taken_spans, set_id)
+                found = span_id if held_ids.get(span_id) == key else None
                 if found is None and earlier:  # only a set stored before holds spans by content
-                    found = held.spans.get((span.start, span.end, span.label))
+                    found = held.spans.get(key)
                 if found is not None:
                     stored_as[span.id] = found
                     report.spans_present += 1
                     continue
-                span_id = new_id() if span.id in taken_spans else span.id
                 taken_spans.add(span_id)
-                held_ids.add(span_id)
+                held_ids[span_id] = key
                 if earlier:
                     self.added.add(span_id)
                 stored_as[span.id] = span_id
@@ -1193,14 +1209,15 @@ class _BulkImport:
                         f"{relation.child if head else relation.head}, which the document "
                         "does not have"
                     )
-                if relation.id in held.relation_ids or (head, child, relation.label) in (
-                    held.relations
-                ):
+                key = (head, child, relation.label)
+                relation_id = _unclashed(
+                    relation.id, key, held.relation_ids, taken_relations, set_id
+                )
+                if held.relation_ids.get(relation_id) == key or key in held.relations:
                     report.relations_present += 1
                     continue
-                relation_id = new_id() if relation.id in taken_relations else relation.id
                 taken_relations.add(relation_id)
-                held.relation_ids.add(relation_id)
+                held.relation_ids[relation_id] = key
                 if earlier:
                     self.added.add(relation_id)
                 relations.append(
@@ -1296,6 +1313,21 @@ class _BulkImport:
         for chunk in _chunks(sorted(set(ids))):
             taken.update(lookup.scalars(chunk))
         return taken
+
+
+def _unclashed(
+    given: str, key: tuple[Any, ...], held: dict[str, Any], taken: set[str], set_id: int
+) -> str:
+    """The id under which an annotation with id ``given`` that is ``key`` is, or is to be,
+    stored in the set that ``held`` describes (by id, what each annotation is).
+
+    Its own id if that is free, or held by the same annotation; else the id a clash gives it,
+    the same at every import; should that too be taken by something else, a fresh one.
+    """
+    if given not in taken or held.get(given) == key:
+        return given
+    derived = _clash_id(set_id, given, key)
+    return derived if derived not in taken or held.get(derived) == key else new_id()
 
 
 def _as_json(
