@@ -156,6 +156,10 @@ def test_commands_that_do_not_edit_never_import_the_orm(tmp_path: Path) -> None:
         "text": text,
         "text_sha256": text_sha256(text),
         "meta": {},
+        "source": "Antara",
+        "url": "https://example.org/presiden",
+        "published": "2024-05-01",
+        "language": "id",
         "annotator": "ana",
         "status": "done",
         "spans": [

@@ -22,6 +22,10 @@ KEYS = {
     "text",
     "text_sha256",
     "meta",
+    "source",
+    "url",
+    "published",
+    "language",
     "annotator",
     "status",
     "spans",
@@ -80,6 +84,8 @@ def test_every_line_validates_and_has_exactly_the_documented_keys() -> None:
         assert parsed.text == item.article.text
         assert parsed.text_sha256 == text_sha256(parsed.text)
         assert parsed.meta == item.article.meta
+        for field in ("source", "url", "published", "language"):
+            assert getattr(parsed, field) == getattr(item.article, field)
         assert parsed.annotator == item.annotations.annotator
         assert parsed.status is item.annotations.status
         assert [s.id for s in parsed.spans] == [s.id for s in item.annotations.spans]

@@ -134,6 +134,28 @@ def test_round_trip_with_the_native_writer(tmp_path: Path) -> None:
     assert [d.where for d in documents] == [f"{path}:1", f"{path}:2"]
 
 
+def test_source_url_published_and_language_come_back(tmp_path: Path) -> None:
+    described = {
+        "source": "Antara",
+        "url": "https://example.org/vaksin",
+        "published": "2024-05-01",
+        "language": "id",
+    }
+    item = sample()
+    item = item.model_copy(update={"article": item.article.model_copy(update=described)})
+    (document,) = read(export(tmp_path / "export.jsonl", [item]))
+    assert {field: getattr(document.article, field) for field in described} == described
+
+
+def test_a_line_of_an_older_export_without_them_is_read(tmp_path: Path) -> None:
+    path = export(tmp_path / "export.jsonl", [sample()])
+    for field in ("source", "url", "published", "language"):
+        edit_line(path, 1, lambda record, field=field: record.pop(field))
+    (document,) = read(path)
+    assert (document.article.url, document.article.language) == (None, None)
+    assert len(document.spans) == 3
+
+
 def test_annotator_missing_from_the_line_comes_from_the_options(tmp_path: Path) -> None:
     path = export(tmp_path / "export.jsonl", [sample()])
     edit_line(path, 1, lambda record: record.update(annotator=""))

@@ -62,6 +62,11 @@ class ExportRecord(BaseModel):
     text: str
     text_sha256: str
     meta: dict[str, Any]
+    # Written on every line (null when unknown); optional when read, as in older exports.
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+    language: str | None = None
     annotator: str
     status: Status
     spans: list[ExportSpan]
@@ -106,6 +111,10 @@ def record(item: AnnotatedArticle, schema: LabelSchema | None = None) -> dict[st
         "text": text,
         "text_sha256": article.text_sha256,
         "meta": article.meta,
+        "source": article.source,
+        "url": article.url,
+        "published": article.published,
+        "language": article.language,
         "annotator": annotations.annotator,
         "status": annotations.status.value,
         "spans": spans,

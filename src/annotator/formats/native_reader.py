@@ -63,6 +63,10 @@ class _SoundRecord(BaseModel):
     text: str
     text_sha256: str
     meta: dict[str, Any]
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+    language: str | None = None
     annotator: str
     status: Status
     spans: list[Span]
@@ -209,7 +213,14 @@ def _imported(
 ) -> ImportedDocument:
     return ImportedDocument(
         article=ArticleIn(
-            external_id=record.article_id, title=record.title, text=record.text, meta=record.meta
+            external_id=record.article_id,
+            title=record.title,
+            text=record.text,
+            source=record.source,
+            url=record.url,
+            published=record.published,
+            language=record.language,
+            meta=record.meta,
         ),
         annotator=record.annotator or options.annotator,
         spans=list(spans.values()),
