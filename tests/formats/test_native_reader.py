@@ -18,7 +18,7 @@ from annotator.core.schema import parse_schema
 from annotator.core.text import text_sha256
 from annotator.formats.articles import ImportFileError
 from annotator.formats.base import ImportOptions, InvalidAnnotation, Limits
-from annotator.formats.native_jsonl import write_jsonl
+from annotator.formats.native_jsonl import record, write_jsonl
 from annotator.formats.native_reader import reader
 
 SCHEMA = parse_schema(
@@ -246,6 +246,9 @@ def _drop(key: str) -> Any:
         ("spans", _drop("attrs"), "spans.0.attrs: Field required"),
         ("spans", _drop("origin"), "spans.0.origin: Field required"),
         ("spans", lambda item: item.update(created_at=None), "spans.0.created_at: Extra inputs"),
+        ("spans", lambda item: item.update(start=str(item["start"])), "spans.0.start: Input"),
+        ("spans", lambda item: item.update(end=float(item["end"])), "spans.0.end: Input"),
+        ("spans", lambda item: item.update(start=True, end=2), "spans.0.start: Input"),
         ("relations", _drop("id"), "relations.0.id: Field required"),
         ("relations", _drop("origin"), "relations.0.origin: Field required"),
     ],
@@ -278,4 +281,55 @@ def test_a_repeated_span_id_or_an_empty_label_is_reported_and_the_rest_kept(
     assert reader.skipped[:2] == [
         f"{path}:1: spans[1] ({spans[0]['id']}): the id is used by an earlier span",
         f"{path}:1: spans[2] ({spans[2]['id']}): the label is empty",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda record: record.update(article_id=""), "article_id is empty"),
+        (lambda record: record.update(article_id="  "), "article_id is empty"),
+        (lambda record: record.update(annotator=" \t"), "annotator is blank"),
+    ],
+)
+def test_a_blank_article_id_or_annotator_is_refused_in_one_line(
+    tmp_path: Path, change: Any, reason: str
+) -> None:
+    path = export(tmp_path / "export.jsonl", [sample()])
+    edit_line(path, 1, change)
+    with pytest.raises(ImportFileError) as info:
+        read(path, skip_invalid=True)
+    assert str(info.value) == f"{path}:1: {reason}"
+
+
+def test_blank_labels_and_repeated_relation_ids_are_reported_and_the_rest_kept(
+    tmp_path: Path,
+) -> None:
+    item = sample()
+    person, quote, claim = item.annotations.spans
+    links = (
+        Relation(id="r1", head=quote.id, child=person.id, label="speaker"),
+        Relation(id="r1", head=claim.id, child=person.id, label="claimant"),
+        Relation(id="r2", head=quote.id, child=claim.id, label="about"),
+    )
+    item = item.model_copy(
+        update={"annotations": item.annotations.model_copy(update={"relations": links})}
+    )
+    path = tmp_path / "export.jsonl"
+    path.write_bytes(orjson.dumps(record(item)) + b"\n")
+
+    def spoil(data: dict[str, Any]) -> None:
+        data["spans"][2]["label"] = " "
+        data["relations"][2]["label"] = ""
+
+    edit_line(path, 1, spoil)
+    with pytest.raises(InvalidAnnotation, match="the label is empty"):
+        read(path)
+    (document,) = read(path, skip_invalid=True)
+    assert [span.id for span in document.spans] == [person.id, quote.id]
+    assert [(r.id, r.label) for r in document.relations] == [("r1", "speaker")]
+    assert reader.skipped == [
+        f"{path}:1: spans[2] ({claim.id}): the label is empty",
+        f"{path}:1: relations[1] (r1): the id is used by an earlier relation",
+        f"{path}:1: relations[2] (r2): the label is empty",
     ]

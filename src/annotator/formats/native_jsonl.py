@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictInt
 
 from annotator.core.models import AnnotatedArticle, Origin, Status
 from annotator.formats.atomic import atomic_output
@@ -34,8 +34,8 @@ class ExportSpan(BaseModel):
     model_config = _STRICT
 
     id: str
-    start: int
-    end: int
+    start: StrictInt
+    end: StrictInt
     label: str
     text: str
     attrs: dict[str, Any]

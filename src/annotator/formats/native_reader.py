@@ -81,28 +81,42 @@ def _sound(data: dict[str, Any]) -> _SoundRecord | None:
         return None
     # Span and Relation have defaults for fields that ExportRecord requires. With extra fields
     # forbidden, a span of seven fields with these three has exactly ExportSpan's, and a
-    # relation of five has all of Relation's.
+    # relation of five has all of Relation's. Offsets must be integers as ExportSpan's are
+    # (Span would take "3", 3.0 or true).
     if not all(
-        isinstance(span, dict)
+        type(span) is dict
         and len(span) == 7
         and "id" in span
         and "attrs" in span
         and "origin" in span
+        and type(span.get("start")) is int
+        and type(span.get("end")) is int
         for span in spans
-    ) or not all(isinstance(relation, dict) and len(relation) == 5 for relation in relations):
+    ) or not all(type(relation) is dict and len(relation) == 5 for relation in relations):
         return None
     try:
         record = _SoundRecord.model_validate(data)
     except ValidationError:
         return None
+    if not (record.article_id.strip() and (record.annotator.strip() or not record.annotator)):
+        return None
     text = record.text
     ids = set()
     for span in record.spans:
-        # Span's own validation covers the other rules: 0 <= start < end, the text's length
-        # and a non-empty label.
-        if span.end > len(text) or text[span.start : span.end] != span.text or span.id in ids:
+        # Span's own validation covers the other rules: 0 <= start < end and the text's length.
+        if (
+            span.end > len(text)
+            or text[span.start : span.end] != span.text
+            or span.id in ids
+            or not span.label.strip()
+        ):
             return None
         ids.add(span.id)
+    relation_ids = {relation.id for relation in record.relations}
+    if len(relation_ids) != len(record.relations) or not all(
+        relation.label.strip() for relation in record.relations
+    ):
+        return None
     return record
 
 
@@ -129,6 +143,10 @@ def _document(
     record: _SoundRecord | ExportRecord | None = _sound(data)
     if record is None:
         record = _record(data)
+    if not record.article_id.strip():
+        raise ValueError("article_id is empty")
+    if record.annotator and not record.annotator.strip():
+        raise ValueError("annotator is blank")
     text = record.text
     digest = checked_sha256(text)  # raises for a text no article may have
     limit = options.limits.max_document_chars
@@ -160,7 +178,7 @@ def _checked_spans(record: ExportRecord, where: str, skipped: list[str] | None) 
         problem: str | None
         if raw.id in spans:
             problem = "the id is used by an earlier span"
-        elif not raw.label:
+        elif not raw.label.strip():
             problem = "the label is empty"
         else:
             problem = _span_problem(text, raw.start, raw.end, raw.text)
@@ -181,17 +199,21 @@ def _linked_relations(
     """The record's relations between ``spans``, derived ones left out; each of the others is
     reported."""
     relations = []
+    ids: set[str] = set()
     for index, relation in enumerate(record.relations):
         if relation.origin == Origin.DERIVED:
             continue
-        missing = [end for end in (relation.head, relation.child) if end not in spans]
-        if missing:
-            report(
-                f"{where}: relations[{index}] ({relation.id}): no imported span "
-                f"{', '.join(missing)}",
-                skipped,
-            )
+        problem = None
+        if relation.id in ids:
+            problem = "the id is used by an earlier relation"
+        elif not relation.label.strip():
+            problem = "the label is empty"
+        elif missing := [end for end in (relation.head, relation.child) if end not in spans]:
+            problem = f"no imported span {', '.join(missing)}"
+        if problem:
+            report(f"{where}: relations[{index}] ({relation.id}): {problem}", skipped)
             continue
+        ids.add(relation.id)
         relations.append(
             Relation(
                 id=relation.id,
