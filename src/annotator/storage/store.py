@@ -1209,15 +1209,15 @@ class _BulkImport:
                         f"{relation.child if head else relation.head}, which the document "
                         "does not have"
                     )
-                key = (head, child, relation.label)
+                link = (head, child, relation.label)
                 relation_id = _unclashed(
-                    relation.id, key, held.relation_ids, taken_relations, set_id
+                    relation.id, link, held.relation_ids, taken_relations, set_id
                 )
-                if held.relation_ids.get(relation_id) == key or key in held.relations:
+                if held.relation_ids.get(relation_id) == link or link in held.relations:
                     report.relations_present += 1
                     continue
                 taken_relations.add(relation_id)
-                held.relation_ids[relation_id] = key
+                held.relation_ids[relation_id] = link
                 if earlier:
                     self.added.add(relation_id)
                 relations.append(
