@@ -417,3 +417,20 @@ def test_emoji_sample_keeps_zwj_sequences_and_flags() -> None:
     [article] = read_articles(path)
     assert "\U0001f469\u200d\U0001f52c" in article.text
     assert "\U0001f1ee\U0001f1e9" in article.text
+
+
+def test_an_integer_beyond_64_bits_in_meta_is_refused_not_rounded(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(
+        b'{"id": "a1", "text": "Halo.", "meta": {"score": 0.5, "n": 18446744073709551615}}\n'
+        b'{"id": "a2", "text": "Dunia.", "meta": {"ids": [1, 100000000000000000000000000001]}}\n'
+    )
+    with pytest.raises(ImportFileError) as info:
+        list(read_articles(path))
+    assert str(info.value) == (
+        f"{path}:2: meta.ids[1]: the integer 100000000000000000000000000001 is beyond 64 bits, "
+        "the most JSON readers keep exactly; write it as a string"
+    )
+    path.write_bytes(path.read_bytes().splitlines(keepends=True)[0])
+    (article,) = read_articles(path)
+    assert article.meta == {"score": 0.5, "n": 18446744073709551615}

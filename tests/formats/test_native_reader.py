@@ -333,3 +333,16 @@ def test_blank_labels_and_repeated_relation_ids_are_reported_and_the_rest_kept(
         f"{path}:1: relations[1] (r1): the id is used by an earlier relation",
         f"{path}:1: relations[2] (r2): the label is empty",
     ]
+
+
+def test_an_integer_beyond_64_bits_in_meta_or_attributes_is_refused(tmp_path: Path) -> None:
+    path = export(tmp_path / "export.jsonl", [sample()])
+    lines = path.read_bytes().splitlines()
+    big = b"-9223372036854775809"  # one below the smallest 64-bit integer
+    path.write_bytes(lines[0].replace(b'"type":"direct"', b'"type":"direct","n":' + big))
+    with pytest.raises(ImportFileError) as info:
+        read(path)
+    assert str(info.value).startswith(f"{path}:1: spans[1].attrs.n: the integer {big.decode()}")
+    path.write_bytes(lines[0].replace(b'"meta":{', b'"meta":{"n":1.5e300,'))
+    (document,) = read(path)
+    assert document.article.meta["n"] == 1.5e300

@@ -7,6 +7,7 @@ line endings are normalised to ``\\n``. A ``.jsonl`` file holds one JSON object 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -181,6 +182,36 @@ def _json_object(raw: bytes, offset: int) -> dict[str, Any]:
     return record
 
 
+def refuse_rounded_integers(raw: bytes, *parts: Any) -> None:
+    """Raise ``ValueError`` if the JSON line ``raw`` holds an integer beyond 64 bits, which
+    orjson reads as a float, rounding it silently. Only lines whose ``parts`` (free-form values
+    parsed from ``raw``, such as meta) hold a float are read again, exactly, to tell."""
+    if any(map(_holds_float, parts)):
+        _refuse_big_integers(json.loads(raw), "")
+
+
+def _holds_float(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(map(_holds_float, value.values()))
+    if isinstance(value, list):
+        return any(map(_holds_float, value))
+    return isinstance(value, float)
+
+
+def _refuse_big_integers(value: Any, where: str) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_big_integers(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_big_integers(item, f"{where}[{index}]")
+    elif isinstance(value, int) and not -(2**63) <= value < 2**64:
+        raise ValueError(
+            f"{where}: the integer {value} is beyond 64 bits, the most JSON readers keep "
+            "exactly; write it as a string"
+        )
+
+
 def _parse_line(raw: bytes, offset: int) -> ArticleIn:
     """Turn one JSONL line into an article; raises ``ValueError`` with a reason for the user."""
     record = _json_object(raw, offset)
@@ -193,6 +224,8 @@ def _parse_line(raw: bytes, offset: int) -> ArticleIn:
     check_text(text)
 
     title = _optional_string(record, "title")
+    meta = _meta(record)
+    refuse_rounded_integers(raw, meta)
     return ArticleIn(
         external_id=external_id,
         title=(title or "").strip() or title_from_text(text),
@@ -201,7 +234,7 @@ def _parse_line(raw: bytes, offset: int) -> ArticleIn:
         url=_optional_string(record, "url"),
         published=_optional_string(record, "published"),
         language=_optional_string(record, "language"),
-        meta=_meta(record),
+        meta=meta,
     )
 
 

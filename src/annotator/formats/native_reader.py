@@ -23,6 +23,7 @@ from annotator.core.text import checked_sha256
 from annotator.formats.articles import (
     ImportFileError,
     _json_object,
+    refuse_rounded_integers,
 )
 from annotator.formats.base import ImportOptions
 from annotator.formats.common import limited_lines
@@ -43,7 +44,7 @@ class NativeReader:
         for number, offset, raw in limited_lines(path, options.limits):
             try:
                 document = _document(
-                    _json_object(raw, offset), f"{path}:{number}", options, skipped
+                    raw, _json_object(raw, offset), f"{path}:{number}", options, skipped
                 )
             except ValueError as error:
                 raise ImportFileError(path, str(error), number) from None
@@ -135,7 +136,11 @@ def _record(data: dict[str, Any]) -> ExportRecord:
 
 
 def _document(
-    data: dict[str, Any], where: str, options: ImportOptions, skipped: list[str] | None
+    raw: bytes,
+    data: dict[str, Any],
+    where: str,
+    options: ImportOptions,
+    skipped: list[str] | None,
 ) -> ImportedDocument | None:
     """The document of one line, or ``None`` if its text does not match its hash and is
     skipped. Raises ``ValueError`` for a line that is not a record or a text that cannot be an
@@ -147,6 +152,7 @@ def _document(
         raise ValueError("article_id is empty")
     if record.annotator and not record.annotator.strip():
         raise ValueError("annotator is blank")
+    refuse_rounded_integers(raw, record.meta, *[span.attrs for span in record.spans if span.attrs])
     text = record.text
     digest = checked_sha256(text)  # raises for a text no article may have
     limit = options.limits.max_document_chars
