@@ -295,6 +295,7 @@ def _import(args: argparse.Namespace) -> int:
 def _import_articles(store: Store, paths: list[Path]) -> int:
     """Import article files; returns how many could not be imported."""
     from annotator.formats.articles import ImportFileError, iter_article_files, read_articles
+    from annotator.storage.database import DatabaseError
 
     try:
         files = list(iter_article_files(paths))
@@ -307,6 +308,10 @@ def _import_articles(store: Store, paths: list[Path]) -> int:
         except ImportFileError as error:
             failures += 1
             _error(f"{error} (nothing imported from this file)")
+            continue
+        except DatabaseError as error:
+            failures += 1
+            _error(f"{path}: {error} (nothing imported from this file)")
             continue
         print(f"{path}: {report.added} added, {report.duplicates} already present", file=sys.stderr)
     return failures
@@ -325,6 +330,7 @@ def _import_documents(
     from annotator.formats.articles import ImportFileError
     from annotator.formats.base import InvalidAnnotation
     from annotator.progress import ProgressBar
+    from annotator.storage.database import DatabaseError
     from annotator.storage.store import StoreError
 
     failures = 0
@@ -341,6 +347,10 @@ def _import_documents(
         except (ImportFileError, StoreError) as error:
             failures += 1
             _error(f"{error} (nothing imported from this file)")
+            continue
+        except DatabaseError as error:  # e.g. another import added the same article meanwhile
+            failures += 1
+            _error(f"{path}: {error} (nothing imported from this file)")
             continue
         skipped: list[str] = getattr(reader, "skipped", [])
         for entry in skipped:

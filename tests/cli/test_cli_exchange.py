@@ -1,5 +1,6 @@
 """annotator export --format / import --format / stats / validate, through the command line."""
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -590,3 +591,43 @@ def test_validate_reports_an_unreadable_file(
     assert_clean_error(result, f"{path}:1")
     ok = run_cli(capsys, "validate", str(path), "--format", "doccano", "--offset-unit", "codepoint")
     assert_clean_error(ok, f"{path}:2: malformed JSON")
+
+
+def test_a_database_error_names_the_file_and_the_next_file_is_still_tried(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Say a concurrent import added the same article first: the file is refused, named."""
+    db = f"sqlite:///{tmp_path / 'busy.db'}"
+    Store.open(db).close()
+    with sqlite3.connect(tmp_path / "busy.db") as connection:
+        connection.execute(
+            "CREATE TRIGGER taken BEFORE INSERT ON articles WHEN NEW.external_id = 'a1' "
+            "BEGIN SELECT RAISE(ABORT, 'UNIQUE constraint failed: articles.external_id'); END"
+        )
+    for name, external_id in (("first.jsonl", "a1"), ("second.jsonl", "a2")):
+        line = orjson.dumps({"id": external_id, "text": f"Artikel {external_id}."})
+        (tmp_path / name).write_bytes(line + b"\n")
+    for options in ([], ["--format", "jsonl"]):
+        files = [str(tmp_path / "first.jsonl"), str(tmp_path / "second.jsonl")]
+        if options:  # annotated lines
+            for path, external_id in zip(files, ("a1", "a3"), strict=True):
+                text = f"Artikel {external_id}."
+                record = {
+                    "article_id": external_id,
+                    "title": "t",
+                    "text": text,
+                    "text_sha256": text_sha256(text),
+                    "meta": {},
+                    "annotator": "ana",
+                    "status": "done",
+                    "spans": [],
+                    "relations": [],
+                }
+                Path(path).write_bytes(orjson.dumps(record) + b"\n")
+        result = run_cli(capsys, "import", *options, "--db", db, *files)
+        assert_clean_error(
+            result,
+            f"{files[0]}: database error: UNIQUE constraint failed: articles.external_id "
+            "(nothing imported from this file)",
+        )
+        assert f"{files[1]}: " in result.err  # the second file was imported
