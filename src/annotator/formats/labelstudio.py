@@ -25,7 +25,9 @@ to the import's annotator if it is the task's only such annotation, else to
 ``labelstudio:<user id>``. Each prediction is imported as the annotations of
 ``prediction:<model_version>`` (or ``prediction``), with its spans marked as suggested, so that
 it stays apart from people's work whether or not the task has annotations. A region with several
-labels gives one span per label. Spans carry their text, from which the unit of the offsets is
+labels gives one span per label, and so do several ``labels`` results with one id (one region
+labelled through several controls); two regions at different ranges cannot share an id: the
+second is an invalid annotation. Spans carry their text, from which the unit of the offsets is
 decided per file (Label Studio has counted UTF-16 code units after emoji in some releases).
 Document-level choices, bidirectional relations and other result types cannot be imported: they
 are invalid annotations.
@@ -464,10 +466,22 @@ def _add_region(
     if item.get("origin") == "prediction":
         origin = Origin.SUGGESTED
     region = _region_id(item, "id")
+    if region is not None and region in regions:
+        _check_same_range(region, start, end, document.spans[regions[region][0]])
     for label in labels:
         if region is not None:
             regions.setdefault(region, []).append(len(document.spans))
         document.spans.append(RawSpan(start, end, label, text, {}, origin))
+
+
+def _check_same_range(region: str | int, start: int, end: int, known: RawSpan) -> None:
+    """Several results with one id are one region labelled by several controls; at another
+    range they are two regions, and the relations and choices naming the id are ambiguous."""
+    if (known.start, known.end) != (start, end):
+        raise ValueError(
+            f"region id {region!r} at [{start}, {end}) is already the id of the region at "
+            f"[{known.start}, {known.end})"
+        )
 
 
 def _spans_of(item: dict[str, Any], key: str, regions: dict[str | int, list[int]]) -> list[int]:
