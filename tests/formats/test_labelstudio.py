@@ -264,6 +264,36 @@ def test_the_labeling_config_is_written_beside_the_tasks(tmp_path: Path) -> None
     assert [e.get("value") for e in choices["checked"]] == ["no", "yes", "partly"]
 
 
+def test_the_labeling_config_adds_what_the_tasks_use_beyond_the_schema(tmp_path: Path) -> None:
+    text = TEXTS["crlf"]
+    budi = span_on(text, "Budi", "PER", attrs={"role": "witness"})
+    quote = span_on(text, '"Kami siap."', "QUOTE", attrs={"checked": "maybe"})
+    place = span_on(text, "Selesai", "MISC")
+    relations = (
+        Relation(head=quote.id, child=budi.id, label="speaker"),
+        Relation(head=place.id, child=budi.id, label="mentions"),
+    )
+    path = tmp_path / "tasks.json"
+    write([annotated("crlf", (budi, quote, place), relations)], path)
+    view = ET.fromstring(config_path(path).read_text())
+    assert [(e.get("value"), e.get("background")) for e in view.iterfind("Labels/Label")] == [
+        ("PER", "#1f77b4"),
+        ("LOC", "#2ca02c"),
+        ("QUOTE", "#d62728"),
+        ("CLAIM", "#9467bd"),
+        ("MISC", None),
+    ]
+    assert [e.get("value") for e in view.iterfind("Relations/Relation")] == [
+        "speaker",
+        "claimant",
+        "mentions",
+    ]
+    choices = {e.get("name"): e for e in view.iterfind("Choices")}
+    assert [e.get("value") for e in choices["checked"]] == ["no", "yes", "partly", "maybe"]
+    assert choices["role"].get("whenLabelValue") == "PER"
+    assert [e.get("value") for e in choices["role"]] == ["witness"]
+
+
 def test_attribute_values_that_are_not_text_are_reported(tmp_path: Path) -> None:
     text = TEXTS["flag"]
     span = span_on(text, "Doha", "LOC", attrs={"capital": True, "kind": "city", "rank": 2})
