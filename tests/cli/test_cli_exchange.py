@@ -460,6 +460,39 @@ def test_same_id_with_a_different_text_is_an_error(
     assert stats(capsys, source) == before
 
 
+def test_label_studio_regions_sharing_an_id_are_refused(
+    tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def region(ident: str, start: int, end: int, label: str) -> dict[str, Any]:
+        value = {"start": start, "end": end, "labels": [label]}
+        return {
+            "id": ident,
+            "from_name": "label",
+            "to_name": "text",
+            "type": "labels",
+            "value": value,
+        }
+
+    results = [
+        region("r1", 0, 5, "PER"),
+        region("r1", 10, 13, "GPE"),
+        region("r3", 5, 9, "CUE"),
+        {"from_id": "r3", "to_id": "r1", "type": "relation", "labels": ["speaker"]},
+    ]
+    path = tmp_path / "tasks.json"
+    task = {"data": {"text": "Joko tiba Ubud."}, "annotations": [{"result": results}]}
+    path.write_bytes(orjson.dumps([task]))
+    argv = ["import", "--db", db_url, "--format", "labelstudio", "--annotator", "ika", str(path)]
+    result = run_cli(capsys, *argv)
+    assert_clean_error(result, f"{path}: task 1, annotation 1, result 2: region id 'r1'")
+    assert stats(capsys, db_url)["articles"] == 0
+
+    result = run_cli(capsys, *argv, "--skip-invalid")
+    assert result.code == 0, result.err
+    assert f"skipped: {path}: task 1, annotation 1, result 2: region id 'r1'" in result.err
+    assert stats(capsys, db_url)["relations"] == 1
+
+
 def test_default_annotator(tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     needs("doccano")
     path = tmp_path / "plain.jsonl"

@@ -311,6 +311,44 @@ def test_what_brat_cannot_carry_is_reported(tmp_path: Path) -> None:
     ]
 
 
+def test_a_note_is_written_as_annotator_notes_and_read_back(tmp_path: Path) -> None:
+    text = "Joko berkata: ya."
+    person = span_on(text, "Joko", "PER", attrs={"note": "Wali kota\tSolo ", "expert": True})
+    cue = span_on(text, "berkata", "CUE", attrs={"note": "kata kerja"}, origin=Origin.SUGGESTED)
+    item = annotated(article("a1", text), (person, cue))
+    report = export([item], tmp_path / "out")
+    assert report.omissions == []
+    assert ann_lines(tmp_path / "out" / "a1__ana.ann") == [
+        "T1\tPER 0 4\tJoko",
+        "A1\texpert T1",
+        "T2\tCUE 5 12\tberkata",
+        "#1\tAnnotatorNotes T1\tWali kota\tSolo ",
+        "#2\tAnnotatorNotes T2\tkata kerja",
+        "#3\tAnnotatorNotes T2\torigin: suggested",
+    ]
+    assert not any(line.startswith("note") for line in ann_lines(tmp_path / "out" / brat.CONF))
+    (document,) = read(tmp_path / "out")
+    assert sorted(map(span_key, document.spans)) == sorted(map(span_key, (person, cue)))
+
+
+def test_notes_brat_cannot_hold_are_reported(tmp_path: Path) -> None:
+    text = "Joko berkata: ya."
+    person = span_on(text, "Joko", "PER", attrs={"note": "baris satu\nbaris dua"})
+    cue = span_on(text, "berkata", "CUE", attrs={"note": "origin: unknown"})
+    report = export([annotated(article("a1", text), (person, cue))], tmp_path / "out")
+    assert [(o.what, o.reason) for o in report.omissions] == [
+        ("note 'baris satu\\nbaris dua' of span PER [0, 4)", "a brat note is one line"),
+        (
+            "note 'origin: unknown' of span CUE [5, 12)",
+            "a brat note starting with 'origin: ' is read as an origin",
+        ),
+    ]
+    assert ann_lines(tmp_path / "out" / "a1__ana.ann") == [
+        "T1\tPER 0 4\tJoko",
+        "T2\tCUE 5 12\tberkata",
+    ]
+
+
 @pytest.mark.parametrize("target_name", ["export", "export.zip"])
 def test_span_not_matching_its_text_writes_nothing(tmp_path: Path, target_name: str) -> None:
     text = "Joko datang."
@@ -400,6 +438,7 @@ def test_hand_written_brat_files_import(fixture_path: Path) -> None:
     assert spans["QUOTE", 138, 167].attrs == {"type": "direct"}
     assert spans["QUOTE", 79, 120].attrs == {"type": "direct"}
     assert spans["CLAIM", 80, 118].attrs == {"Uncertain": True}  # a binary attribute
+    assert spans["PER", 49, 66].attrs == {"note": "Panglima Angkatan Darat Ukraina"}
     assert all(span.origin == Origin.MANUAL for span in document.spans)
 
     by_id = {span.id: (span.label, span.start) for span in document.spans}
@@ -453,6 +492,54 @@ def test_invalid_annotations_can_be_skipped_and_are_listed(tmp_path: Path) -> No
         "annotator spans are contiguous",
         f"{where}:3: R1: T2 is not an imported text-bound id",
     ]
+
+
+def test_notes_that_cannot_be_imported_are_invalid(tmp_path: Path) -> None:
+    folder = brat_folder(
+        tmp_path,
+        "T1\tPER 0 4\tJoko\n"
+        "T2\tPER 18 22\tBudi\n"
+        "R1\tspeaker Arg1:T1 Arg2:T2\n"
+        "#1\tAnnotatorNotes R1\tdari wawancara\n"
+        "#2\tAnnotatorNotes T1\tWali kota\n"
+        "#3\tAnnotatorNotes T1\tGubernur\n"
+        "#4\tFreeText T2\tcatatan\n",
+    )
+    where = folder / "doc.ann"
+    with pytest.raises(InvalidAnnotation) as info:
+        read(folder)
+    assert str(info.value) == f"{where}:7: #4: only AnnotatorNotes notes can be imported"
+    (document,) = read(folder, skip_invalid=True)
+    assert [(s.text, s.attrs) for s in document.spans] == [
+        ("Joko", {"note": "Wali kota"}),
+        ("Budi", {}),
+    ]
+    assert len(document.relations) == 1
+    assert brat.reader.skipped == [
+        f"{where}:7: #4: only AnnotatorNotes notes can be imported",
+        f"{where}:4: #1: R1 is not an imported text-bound id",
+        f"{where}:6: #3: T1 already has attribute note",
+    ]
+
+
+@pytest.mark.parametrize("target_name", ["corpus", "corpus.zip"])
+def test_an_ann_file_without_its_text_is_invalid(tmp_path: Path, target_name: str) -> None:
+    folder = brat_folder(tmp_path, "T1\tPER 0 4\tJoko\n")
+    (folder / "lost.ann").write_bytes(b"T1\tPER 0 4\tBudi\n")
+    path = folder
+    if target_name.endswith(".zip"):
+        path = tmp_path / target_name
+        with zipfile.ZipFile(path, "w") as archive:
+            for member in sorted(folder.iterdir()):
+                archive.write(member, f"berita/{member.name}")
+    where = path / ("berita/lost.ann" if path != folder else "lost.ann")
+    message = f"{where}: there is no lost.txt beside it, so its annotations cannot be imported"
+    with pytest.raises(InvalidAnnotation) as info:
+        read(path)
+    assert str(info.value) == message
+    (document,) = read(path, skip_invalid=True)
+    assert [span.text for span in document.spans] == ["Joko"]
+    assert brat.reader.skipped == [message]
 
 
 def test_utf16_offsets_from_a_javascript_tool_are_recognised(tmp_path: Path) -> None:

@@ -264,6 +264,36 @@ def test_the_labeling_config_is_written_beside_the_tasks(tmp_path: Path) -> None
     assert [e.get("value") for e in choices["checked"]] == ["no", "yes", "partly"]
 
 
+def test_the_labeling_config_adds_what_the_tasks_use_beyond_the_schema(tmp_path: Path) -> None:
+    text = TEXTS["crlf"]
+    budi = span_on(text, "Budi", "PER", attrs={"role": "witness"})
+    quote = span_on(text, '"Kami siap."', "QUOTE", attrs={"checked": "maybe"})
+    place = span_on(text, "Selesai", "MISC")
+    relations = (
+        Relation(head=quote.id, child=budi.id, label="speaker"),
+        Relation(head=place.id, child=budi.id, label="mentions"),
+    )
+    path = tmp_path / "tasks.json"
+    write([annotated("crlf", (budi, quote, place), relations)], path)
+    view = ET.fromstring(config_path(path).read_text())
+    assert [(e.get("value"), e.get("background")) for e in view.iterfind("Labels/Label")] == [
+        ("PER", "#1f77b4"),
+        ("LOC", "#2ca02c"),
+        ("QUOTE", "#d62728"),
+        ("CLAIM", "#9467bd"),
+        ("MISC", None),
+    ]
+    assert [e.get("value") for e in view.iterfind("Relations/Relation")] == [
+        "speaker",
+        "claimant",
+        "mentions",
+    ]
+    choices = {e.get("name"): e for e in view.iterfind("Choices")}
+    assert [e.get("value") for e in choices["checked"]] == ["no", "yes", "partly", "maybe"]
+    assert choices["role"].get("whenLabelValue") == "PER"
+    assert [e.get("value") for e in choices["role"]] == ["witness"]
+
+
 def test_attribute_values_that_are_not_text_are_reported(tmp_path: Path) -> None:
     text = TEXTS["flag"]
     span = span_on(text, "Doha", "LOC", attrs={"capital": True, "kind": "city", "rank": 2})
@@ -390,6 +420,57 @@ def test_a_region_with_several_labels_gives_one_span_per_label(tmp_path: Path) -
     )
     (document,) = reader.read(path, ImportOptions())
     assert sorted(span.label for span in document.spans) == ["ORG", "PER"]
+
+
+def test_results_with_one_id_at_one_range_are_one_region(tmp_path: Path) -> None:
+    results = [
+        region(0, 4, "PER", "Joko", id="a"),
+        region(0, 4, "ORG", "Joko", id="a", from_name="kind"),  # a second Labels control
+        region(10, 14, "LOC", "Ubud", id="b"),
+        {"from_id": "b", "to_id": "a", "type": "relation", "labels": ["near"]},
+    ]
+    path = tasks(
+        tmp_path, [{"data": {"text": "Joko tiba Ubud."}, "annotations": [{"result": results}]}]
+    )
+    (document,) = reader.read(path, ImportOptions())
+    assert [span.label for span in document.spans] == ["PER", "ORG", "LOC"]
+    assert relation_keys(document.spans, document.relations) == {
+        ("LOC Ubud", "PER Joko", "near"),
+        ("LOC Ubud", "ORG Joko", "near"),
+    }
+
+
+def two_regions_with_one_id(tmp_path: Path) -> Path:
+    results = [
+        region(0, 5, "PER", "Joko ", id="r1"),
+        region(10, 13, "LOC", "Ubu", id="r1"),
+        region(5, 9, "CUE", "tiba", id="r3"),
+        {"from_id": "r3", "to_id": "r1", "type": "relation", "labels": ["speaker"]},
+    ]
+    return tasks(
+        tmp_path,
+        [{"id": 7, "data": {"text": "Joko tiba Ubud."}, "annotations": [{"result": results}]}],
+    )
+
+
+def test_two_regions_with_one_id_are_refused(tmp_path: Path) -> None:
+    path = two_regions_with_one_id(tmp_path)
+    with pytest.raises(InvalidAnnotation) as caught:
+        list(reader.read(path, ImportOptions()))
+    assert str(caught.value) == (
+        f"{path}: task 1 (id 7), annotation 1, result 2: region id 'r1' at [10, 13) is "
+        "already the id of the region at [0, 5)"
+    )
+
+    (document,) = reader.read(path, ImportOptions(skip_invalid=True))
+    assert [span.label for span in document.spans] == ["PER", "CUE"]
+    assert relation_keys(document.spans, document.relations) == {
+        ("CUE tiba", "PER Joko ", "speaker")
+    }
+    assert reader.skipped == [
+        f"{path}: task 1 (id 7), annotation 1, result 2: region id 'r1' at [10, 13) is "
+        "already the id of the region at [0, 5)"
+    ]
 
 
 @pytest.mark.parametrize(

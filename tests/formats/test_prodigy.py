@@ -9,6 +9,7 @@ from format_helpers import annotated, make_article
 from annotator.core.models import (
     AnnotatedArticle,
     Article,
+    Origin,
     Relation,
     Span,
     Status,
@@ -254,7 +255,55 @@ def test_what_prodigy_cannot_carry_is_reported(tmp_path: Path) -> None:
     ]
 
 
+def test_meta_keys_named_like_article_fields_are_reported_not_taken_for_them(
+    tmp_path: Path,
+) -> None:
+    item = annotated(article("Budi tiba.", meta={"source": "wire", "desk": "kota"}))
+    path = tmp_path / "out.jsonl"
+    (task,), report = export([item], path)
+    assert task["meta"] == {
+        "article_id": "a1",
+        "title": "Title of a1",
+        "annotator": "ana",
+        "status": "done",
+        "desk": "kota",
+    }
+    assert [(o.what, o.reason) for o in report.omissions] == [
+        ("article meta 'source'", "the Prodigy export uses this meta key itself")
+    ]
+    (document,) = reader.read(path, ImportOptions())
+    assert document.article.source is None
+    assert document.article.meta == {"desk": "kota"}
+
+
 # Round trip
+
+
+def test_round_trip_keeps_what_was_accepted_from_suggestions(tmp_path: Path) -> None:
+    text = "Budi berkata: ya."
+    person = span_on(text, "Budi", "PER", origin=Origin.SUGGESTED)
+    cue = span_on(text, "berkata", "CUE")
+    quote = span_on(text, "ya", "QUOTE", origin=Origin.SUGGESTED)
+    relations = (
+        Relation(head=quote.id, child=person.id, label="speaker", origin=Origin.SUGGESTED),
+        Relation(head=quote.id, child=cue.id, label="cue"),
+    )
+    path = tmp_path / "out.jsonl"
+    (task,), report = export([annotated(article(text), (person, cue, quote), relations)], path)
+    assert report.omissions == []
+    assert [span.get("origin") for span in task["spans"]] == ["suggested", None, "suggested"]
+    assert [relation.get("origin") for relation in task["relations"]] == ["suggested", None]
+
+    (document,) = reader.read(path, ImportOptions())
+    assert [(s.label, s.origin) for s in document.spans] == [
+        ("PER", Origin.SUGGESTED),
+        ("CUE", Origin.MANUAL),
+        ("QUOTE", Origin.SUGGESTED),
+    ]
+    assert [(r.label, r.origin) for r in document.relations] == [
+        ("speaker", Origin.SUGGESTED),
+        ("cue", Origin.MANUAL),
+    ]
 
 
 def test_round_trip_keeps_text_spans_relations_and_article(tmp_path: Path) -> None:
@@ -392,6 +441,10 @@ def test_annotator_falls_back_to_meta_then_the_option(tmp_path: Path) -> None:
         ),
         ({"start": "0", "end": 4, "label": "PER"}, 'span 0: "start" and "end" must be integers'),
         ({"start": 0, "end": 4, "label": ""}, 'span 0: "label" must be a non-empty string'),
+        (
+            {"start": 0, "end": 4, "label": "PER", "origin": "derived"},
+            """span 0: "origin" must be "manual" or "suggested", got 'derived'""",
+        ),
     ],
 )
 def test_invalid_span_names_file_and_line(

@@ -6,9 +6,10 @@ What the writer puts in the folder (or the ``.zip``, by the target's suffix):
   Names are reduced to letters, digits, ``.``, ``_`` and ``-``, and numbered if they clash.
 - ``<article>__<annotator>.ann``: a T line per span, an A line per attribute (a ``True``
   value is a binary attribute, written without a value), an R line per relation with the head
-  as ``Arg1`` and the child as ``Arg2``, and an ``AnnotatorNotes`` line ``origin: suggested``
-  (or ``origin: derived``) on each span or relation not drawn by hand. Derived claimant relations
-  are written for brat's users and skipped on reading, where they are recomputed.
+  as ``Arg1`` and the child as ``Arg2``, and ``AnnotatorNotes`` lines: ``origin: suggested``
+  (or ``origin: derived``) on each span or relation not drawn by hand, and a span's ``note``
+  attribute, when it is text, as its note. Derived claimant relations are written for brat's
+  users and skipped on reading, where they are recomputed.
 - ``annotation.conf``: the schema's entities, relations and attributes, plus any type or value
   the data uses beyond the schema, so that brat accepts every annotation.
 - ``manifest.jsonl``: one line per ``.txt``/``.ann`` pair with what brat has no place for:
@@ -23,6 +24,10 @@ file in binary or with ``newline=""``, since Python's default text mode turns ``
 A T line's text cannot hold a line break, so a span across lines is written as fragments split
 at its line breaks (``T1\\tQUOTE 0 5;7 12\\t...``), their texts joined by a space as brat does.
 Reading joins the fragments of a T line into one span when only whitespace lies between them.
+
+Reading keeps the ``AnnotatorNotes`` of a T line as its span's ``note`` attribute (the
+``origin: ...`` ones set the origin instead). What cannot be imported, such as a note on a
+relation or an ``.ann`` file without its ``.txt``, is an invalid annotation.
 """
 
 from __future__ import annotations
@@ -73,6 +78,8 @@ _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 _OFFSETS = re.compile(r"[0-9]+ [0-9]+(?:;[0-9]+ [0-9]+)*")
 _FRAGMENT_SEPARATOR = " "
 _ORIGIN_NOTE = "origin: "
+NOTE = "note"
+"""The span attribute that holds a T line's ``AnnotatorNotes``."""
 _NAME_LIMIT = 80
 
 Add = Callable[[str, bytes], None]
@@ -198,7 +205,7 @@ class _AnnWriter:
         self.conf = conf
         self.report = report
         self.lines: list[str] = []
-        self.notes: list[tuple[str, Origin]] = []
+        self.notes: list[tuple[str, str]] = []  # (annotation id, note)
         self.written: dict[str, tuple[str, Span]] = {}  # span id -> (T id, span)
         self.spans = {span.id: span for span in item.annotations.spans}
         self.attribute_count = 0
@@ -228,9 +235,22 @@ class _AnnWriter:
         self.lines.append(f"{t_id}\t{span.label} {offsets}\t{shown}")
         self.conf.entity(span.label)
         for name, value in span.attrs.items():
-            self._add_attribute(t_id, span, name, value, what)
+            if name == NOTE and isinstance(value, str):
+                self._add_note(t_id, value, what)
+            else:
+                self._add_attribute(t_id, span, name, value, what)
         if span.origin != Origin.MANUAL:
-            self.notes.append((t_id, span.origin))
+            self.notes.append((t_id, f"{_ORIGIN_NOTE}{span.origin.value}"))
+
+    def _add_note(self, t_id: str, note: str, what: str) -> None:
+        if _LINE_BREAKS.search(note):
+            reason = "a brat note is one line"
+        elif note.startswith(_ORIGIN_NOTE):
+            reason = f"a brat note starting with {_ORIGIN_NOTE!r} is read as an origin"
+        else:
+            self.notes.append((t_id, note))
+            return
+        self.report.omit(self.item, f"note {note!r} of {what}", reason)
 
     def _add_attribute(self, t_id: str, span: Span, name: str, value: Any, what: str) -> None:
         if not _TOKEN.fullmatch(name) or not (
@@ -259,7 +279,7 @@ class _AnnWriter:
             self.lines.append(f"{r_id}\t{relation.label} Arg1:{head[0]} Arg2:{child[0]}")
             self.conf.relation(relation.label, head[1].label, child[1].label)
             if relation.origin != Origin.MANUAL:
-                self.notes.append((r_id, relation.origin))
+                self.notes.append((r_id, f"{_ORIGIN_NOTE}{relation.origin.value}"))
             return
         self.report.omit(self.item, self._describe(relation), reason)
 
@@ -272,8 +292,8 @@ class _AnnWriter:
 
     def content(self) -> bytes:
         notes = [
-            f"#{number}\tAnnotatorNotes {target}\t{_ORIGIN_NOTE}{origin.value}"
-            for number, (target, origin) in enumerate(self.notes, 1)
+            f"#{number}\tAnnotatorNotes {target}\t{note}"
+            for number, (target, note) in enumerate(self.notes, 1)
         ]
         return "".join(line + "\n" for line in [*self.lines, *notes]).encode("utf-8")
 
@@ -449,12 +469,25 @@ class BratReader:
         with open_archive(path, options.limits) as archive:
             entries = _read_manifests(archive, options)
             texts = {name.removesuffix(".txt") for name in archive.names if name.endswith(".txt")}
+            if missing := next((stem for stem in entries if stem not in texts), None):
+                raise ImportFileError(
+                    path, f"{MANIFEST} lists {missing!r} but there is no {missing}.txt"
+                )
+            _report_lone_annotations(archive, texts, skipped)
             for stem in [*entries, *sorted(texts - entries.keys())]:
-                if stem not in texts:
-                    raise ImportFileError(
-                        path, f"{MANIFEST} lists {stem!r} but there is no {stem}.txt"
-                    )
                 yield _document(archive, stem, entries.get(stem), options, skipped)
+
+
+def _report_lone_annotations(archive: Archive, texts: set[str], skipped: list[str] | None) -> None:
+    """An ``.ann`` file without its ``.txt`` has no text for its offsets to point into."""
+    for name in archive.names:
+        stem = name.removesuffix(".ann")
+        if stem != name and stem not in texts:
+            report_invalid(
+                f"{archive.path / name}: there is no {stem.rpartition('/')[2]}.txt beside it, "
+                "so its annotations cannot be imported",
+                skipped,
+            )
 
 
 def _document(
@@ -634,15 +667,19 @@ class _Annotations:
             )
 
     def _note(self, number: int, ident: str, rest: str) -> None:
-        """Keep ``origin`` notes; other notes have no place in annotator and are ignored."""
+        """An ``origin`` note gives its target's origin; any other becomes a ``note`` attribute,
+        resolved with the A lines."""
         data, _, note = rest.partition("\t")
         kind, _, target = data.strip().partition(" ")
-        if kind != "AnnotatorNotes" or not note.startswith(_ORIGIN_NOTE):
-            return
-        try:
-            self.origins[target] = Origin(note.removeprefix(_ORIGIN_NOTE).strip())
-        except ValueError:
-            self.invalid(number, f"{ident}: unknown origin in {note!r}")
+        if kind != "AnnotatorNotes":
+            self.invalid(number, f"{ident}: only AnnotatorNotes notes can be imported")
+        elif not note.startswith(_ORIGIN_NOTE):
+            self.attributes.append(_ALine(number, ident, NOTE, target, note))
+        else:
+            try:
+                self.origins[target] = Origin(note.removeprefix(_ORIGIN_NOTE).strip())
+            except ValueError:
+                self.invalid(number, f"{ident}: unknown origin in {note!r}")
 
     def _convert_offsets(self) -> None:
         """Turn every fragment into code points, from the unit given or found for this file."""

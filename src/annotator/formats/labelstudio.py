@@ -15,7 +15,9 @@ Relations derived from others (a claim's claimant) are not written.
 
 The project's labeling config, made by :func:`labeling_config`, is written beside the tasks as
 ``<name>.config.xml`` (not when writing to standard output): paste it into the project's
-Labeling Interface before importing the tasks.
+Labeling Interface before importing the tasks. It has the schema's labels, relations and
+attributes, plus any label, relation or attribute value the tasks use beyond them, so that Label
+Studio can show every region.
 
 Reading: a list of tasks or a single task. A task's first annotation belongs to
 ``data.annotator`` where the task has one (this module's export, also after a trip through Label
@@ -25,7 +27,9 @@ to the import's annotator if it is the task's only such annotation, else to
 ``labelstudio:<user id>``. Each prediction is imported as the annotations of
 ``prediction:<model_version>`` (or ``prediction``), with its spans marked as suggested, so that
 it stays apart from people's work whether or not the task has annotations. A region with several
-labels gives one span per label. Spans carry their text, from which the unit of the offsets is
+labels gives one span per label, and so do several ``labels`` results with one id (one region
+labelled through several controls); two regions at different ranges cannot share an id: the
+second is an invalid annotation. Spans carry their text, from which the unit of the offsets is
 decided per file (Label Studio has counted UTF-16 code units after emoji in some releases).
 Document-level choices, bidirectional relations and other result types cannot be imported: they
 are invalid annotations.
@@ -41,7 +45,7 @@ from typing import Any
 import orjson
 
 from annotator.core.exchange import ImportedDocument
-from annotator.core.models import AnnotatedArticle, ArticleIn, Origin, Status
+from annotator.core.models import AnnotatedArticle, ArticleIn, Origin, Span, Status
 from annotator.core.schema import LabelSchema
 from annotator.core.text import check_text, title_from_text
 from annotator.formats.articles import (
@@ -85,17 +89,41 @@ class LabelStudioWriter:
         report: ExportReport,
     ) -> None:
         """Write the tasks as a JSON array, one task a line, without holding them in memory."""
+        used = UsedInTasks()
         with atomic_output(target) as out:
             out.write(b"[")
             number = 0
             for number, item in enumerate(items, 1):
                 out.write(b"\n" if number == 1 else b",\n")
-                out.write(orjson.dumps(_task(number, item, report)))
+                out.write(orjson.dumps(_task(number, item, report, used)))
                 report.records += 1
             out.write(b"\n]\n" if number else b"]\n")
         if str(target) != "-":
             with atomic_output(config_path(Path(target))) as out:
-                out.write(labeling_config(schema).encode())
+                out.write(labeling_config(schema, used).encode())
+
+
+class UsedInTasks:
+    """The labels, relations and attribute values tasks use, in the order first used.
+
+    Each dict is an ordered set (values unused); an attribute maps to its labels and values.
+    """
+
+    def __init__(self) -> None:
+        self.labels: dict[str, None] = {}
+        self.relations: dict[str, None] = {}
+        self.attributes: dict[str, tuple[dict[str, None], dict[str, None]]] = {}
+
+    def span(self, span: Span) -> None:
+        self.labels.setdefault(span.label)
+        for name, value in span.attrs.items():
+            if isinstance(value, str):
+                self.attribute(name, span.label, value)
+
+    def attribute(self, name: str, label: str, value: str) -> None:
+        labels, values = self.attributes.setdefault(name, ({}, {}))
+        labels.setdefault(label)
+        values.setdefault(value)
 
 
 def config_path(target: Path) -> Path:
@@ -103,7 +131,9 @@ def config_path(target: Path) -> Path:
     return target.with_suffix(".config.xml")
 
 
-def _task(number: int, item: AnnotatedArticle, report: ExportReport) -> dict[str, Any]:
+def _task(
+    number: int, item: AnnotatedArticle, report: ExportReport, used: UsedInTasks
+) -> dict[str, Any]:
     check_spans(item)
     article, annotations = item.article, item.annotations
     data: dict[str, Any] = {
@@ -120,6 +150,7 @@ def _task(number: int, item: AnnotatedArticle, report: ExportReport) -> dict[str
     result: list[dict[str, Any]] = []
     not_text = []
     for span in annotations.spans:
+        used.span(span)
         region = {"start": span.start, "end": span.end, "text": span.text}
         origin = "prediction" if span.origin == Origin.SUGGESTED else "manual"
         values = [("labels", LABELS, {"labels": [span.label]})]
@@ -152,6 +183,7 @@ def _task(number: int, item: AnnotatedArticle, report: ExportReport) -> dict[str
                 f"article {article.external_id!r}, annotator {annotations.annotator!r}: relation "
                 f"{relation.id} links a span that is not among the annotations; nothing was written"
             )
+        used.relations.setdefault(relation.label)
         result.append(
             {
                 "from_id": relation.head,
@@ -170,34 +202,49 @@ def _task(number: int, item: AnnotatedArticle, report: ExportReport) -> dict[str
     return {"id": number, "data": data, "annotations": [annotation], "predictions": []}
 
 
-def labeling_config(schema: LabelSchema) -> str:
+def labeling_config(schema: LabelSchema, used: UsedInTasks | None = None) -> str:
     """A Label Studio labeling config for ``schema``: labels, relations, and per-region choices
-    for attributes (one control per attribute name, its values merged across labels)."""
+    for attributes (one control per attribute name, its values merged across labels), each
+    followed by those that ``used`` has and the schema lacks."""
+    used = used or UsedInTasks()
     view = ET.Element("View")
     labels = ET.SubElement(view, "Labels", name=LABELS, toName=TEXT)
     for label in schema.labels:
         ET.SubElement(labels, "Label", value=label.name, background=label.color)
-    if schema.relations:
+    for name in used.labels:
+        if name not in schema.names:
+            ET.SubElement(labels, "Label", value=name)
+    names = dict.fromkeys(relation.name for relation in schema.relations) | used.relations
+    if names:
         relations = ET.SubElement(view, "Relations")
-        for relation in schema.relations:
-            ET.SubElement(relations, "Relation", value=relation.name)
+        for name in names:
+            ET.SubElement(relations, "Relation", value=name)
     ET.SubElement(view, "Text", name=TEXT, value=f"${TEXT}")
-    owners: dict[str, list[str]] = {}
-    values: dict[str, list[str]] = {}
-    for label in schema.labels:
-        for attribute in label.attributes:
-            owners.setdefault(attribute.name, []).append(label.name)
-            known = values.setdefault(attribute.name, [])
-            known.extend(value for value in attribute.values if value not in known)
-    for name, labels_with_it in owners.items():
+    for name, (owners, values) in _attributes(schema, used).items():
         control = {"name": name, "toName": TEXT, "perRegion": "true", "choice": "single"}
-        if len(labels_with_it) == 1:
-            control |= {"whenTagName": LABELS, "whenLabelValue": labels_with_it[0]}
+        if len(owners) == 1:
+            control |= {"whenTagName": LABELS, "whenLabelValue": next(iter(owners))}
         choices = ET.SubElement(view, "Choices", control)
-        for value in values[name]:
+        for value in values:
             ET.SubElement(choices, "Choice", value=value)
     ET.indent(view)
     return ET.tostring(view, encoding="unicode") + "\n"
+
+
+def _attributes(
+    schema: LabelSchema, used: UsedInTasks
+) -> dict[str, tuple[dict[str, None], dict[str, None]]]:
+    """Each attribute's labels and values: the schema's, then those only ``used`` has."""
+    merged = UsedInTasks()
+    for label in schema.labels:
+        for attribute in label.attributes:
+            for value in attribute.values:
+                merged.attribute(attribute.name, label.name, value)
+    for name, (owners, values) in used.attributes.items():
+        known_owners, known_values = merged.attributes.setdefault(name, ({}, {}))
+        known_owners.update(owners)
+        known_values.update(values)
+    return merged.attributes
 
 
 class LabelStudioReader:
@@ -464,10 +511,22 @@ def _add_region(
     if item.get("origin") == "prediction":
         origin = Origin.SUGGESTED
     region = _region_id(item, "id")
+    if region is not None and region in regions:
+        _check_same_range(region, start, end, document.spans[regions[region][0]])
     for label in labels:
         if region is not None:
             regions.setdefault(region, []).append(len(document.spans))
         document.spans.append(RawSpan(start, end, label, text, {}, origin))
+
+
+def _check_same_range(region: str | int, start: int, end: int, known: RawSpan) -> None:
+    """Several results with one id are one region labelled by several controls; at another
+    range they are two regions, and the relations and choices naming the id are ambiguous."""
+    if (known.start, known.end) != (start, end):
+        raise ValueError(
+            f"region id {region!r} at [{start}, {end}) is already the id of the region at "
+            f"[{known.start}, {known.end})"
+        )
 
 
 def _spans_of(item: dict[str, Any], key: str, regions: dict[str | int, list[int]]) -> list[int]:

@@ -16,7 +16,11 @@ Answers: ``done`` and ``in_progress`` are ``accept``; ``skipped`` and ``todo`` a
 that Prodigy never trains on an article nobody finished looking at. ``meta.status`` keeps the
 exact status. Offsets are code points, as in Prodigy (Python). Spans that do not fall on token
 boundaries, and the relations that use them, are reported and left out: Prodigy needs token
-indices. Span attributes are reported: Prodigy has nowhere to put them.
+indices. Span attributes are reported: Prodigy has nowhere to put them. A span or relation
+accepted from a suggestion has ``"origin": "suggested"``, an extra key that Prodigy keeps as it
+keeps those its own recipes add to spans (``source``, ``pattern``). Article meta keys named like
+the keys the export writes in ``meta`` itself are reported and left out, so that reading cannot
+take, say, an article's meta ``source`` for its source.
 
 Prodigy hashes tasks with murmurhash over a serialisation it does not document, so its values
 cannot be reproduced here. Ours are stable signed 32-bit integers (BLAKE2b): the input hash
@@ -28,8 +32,9 @@ with the answer, else ``done`` or ``skipped``). ``reject`` answers (in binary re
 the suggested spans are wrong) and tasks without an answer (not annotated yet) are not imported
 and are listed in ``skipped``. Spans are read by character offsets; relations are matched to
 spans by ``head_span``/``child_span``, or else by the span ending on the ``head``/``child``
-token. The annotator is Prodigy's ``_annotator_id`` (else ``_session_id``) without its
-``<dataset>-`` prefix, else ``meta.annotator``, else the import option.
+token; both take their ``origin`` (``manual`` when absent). The annotator is Prodigy's
+``_annotator_id`` (else ``_session_id``) without its ``<dataset>-`` prefix, else
+``meta.annotator``, else the import option.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ from typing import Any, TypeGuard
 import orjson
 
 from annotator.core.exchange import ImportedDocument
-from annotator.core.models import AnnotatedArticle, ArticleIn, Relation, Span, Status
+from annotator.core.models import AnnotatedArticle, ArticleIn, Origin, Relation, Span, Status
 from annotator.core.schema import LabelSchema
 from annotator.core.text import check_text, title_from_text
 from annotator.core.units import Unit
@@ -69,6 +74,10 @@ ANSWERS = {
     Status.TODO: "ignore",
 }
 _DEFAULT_STATUS = {"accept": Status.DONE, "ignore": Status.SKIPPED}
+_ARTICLE_META = ("article_id", "title", *ARTICLE_FIELDS)
+"""The ``meta`` keys that hold the article's own fields."""
+_OWN_META = frozenset({*_ARTICLE_META, "annotator", "status"})
+"""Every ``meta`` key the export writes itself, whether or not the article has a value."""
 
 
 def text_hash(text: str) -> int:
@@ -118,7 +127,7 @@ class ProdigyWriter:
                 "token_end": covered[1],
                 "label": span.label,
                 "text": span.text,
-            }
+            } | _origin_key(span.origin)
         relations = []
         by_id = {span.id: span for span in annotations.spans}
         for relation in annotations.relations:
@@ -138,6 +147,7 @@ class ProdigyWriter:
                     "child_span": _span_reference(child),
                     "label": relation.label,
                 }
+                | _origin_key(relation.origin)
             )
         if attributes := sum(len(span.attrs) for span in annotations.spans):
             report.omit(item, f"{attributes} span attributes", "Prodigy spans have no attributes")
@@ -163,6 +173,11 @@ class ProdigyWriter:
             "_session_id": annotator_id,
             "_view_id": _view_id(task_spans, relations),
         }
+
+
+def _origin_key(origin: Origin) -> dict[str, str]:
+    """``origin`` for a span or relation accepted from a suggestion; nothing for one by hand."""
+    return {} if origin == Origin.MANUAL else {"origin": origin.value}
 
 
 def _span_reference(span: dict[str, Any]) -> dict[str, Any]:
@@ -191,9 +206,9 @@ def _meta(item: AnnotatedArticle, report: ExportReport) -> dict[str, Any]:
         "status": annotations.status.value,
     }
     ours.update(article_fields(article))
-    for key in sorted(article.meta.keys() & ours.keys()):
+    for key in sorted(article.meta.keys() & _OWN_META):
         report.omit(item, f"article meta {key!r}", "the Prodigy export uses this meta key itself")
-    return ours | {key: value for key, value in article.meta.items() if key not in ours}
+    return ours | {key: value for key, value in article.meta.items() if key not in _OWN_META}
 
 
 class ProdigyReader:
@@ -289,10 +304,11 @@ class ProdigyReader:
                     raise ValueError('"label" must be a non-empty string')
                 head = _endpoint(raw, "head", spans, tokens)
                 child = _endpoint(raw, "child", spans, tokens)
+                origin = _origin(raw)
             except ValueError as error:
                 self._invalid(f"{where}: relation {number}: {error}", options)
                 continue
-            found.append(Relation(head=head.id, child=child.id, label=label))
+            found.append(Relation(head=head.id, child=child.id, label=label, origin=origin))
         return found
 
     def _annotator(self, task: dict[str, Any], meta: dict[str, Any]) -> str | None:
@@ -334,11 +350,19 @@ def _span(raw: object, text: str) -> Span:
         raise ValueError('"label" must be a non-empty string')
     if not 0 <= start < end <= len(text):
         raise ValueError(f"[{start}, {end}) is outside the text ({len(text)} code points)")
-    span = Span.of(text, start, end, label)
+    span = Span.of(text, start, end, label, origin=_origin(raw))
     given = raw.get("text")
     if given is not None and given != span.text:
         raise ValueError(f"[{start}, {end}) says {given!r} but the text there is {span.text!r}")
     return span
+
+
+def _origin(raw: dict[str, Any]) -> Origin:
+    """The ``origin`` the export writes on what was accepted from a suggestion."""
+    origin = raw.get("origin", Origin.MANUAL.value)
+    if origin not in (Origin.MANUAL, Origin.SUGGESTED):
+        raise ValueError(f'"origin" must be "manual" or "suggested", got {origin!r}')
+    return Origin(origin)
 
 
 def _endpoint(
@@ -395,7 +419,7 @@ def _status(answer: str, given: Status | None) -> Status:
 def _article(text: str, meta: dict[str, Any]) -> ArticleIn:
     """The article of a task; the meta keys the export itself writes are taken out of meta."""
     fields: dict[str, str] = {}
-    for key in ("article_id", "title", *ARTICLE_FIELDS):
+    for key in _ARTICLE_META:
         value = meta.get(key)
         if key == "article_id" and _is_int(value):
             value = str(value)
