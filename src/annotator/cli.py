@@ -130,8 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         required=True,
         metavar="PATH",
-        help="output file (a folder or .zip for brat); - for stdout, for formats written as "
-        "one text file",
+        help="output file (a folder or .zip for brat), replaced once complete; a FIFO or "
+        "device is written directly; - for stdout, for formats written as one text file",
     )
     exporter.add_argument("--annotator", help="only this annotator's work")
     exporter.add_argument("--status", choices=STATUSES, help="only articles with this status")
@@ -414,6 +414,8 @@ def _export(args: argparse.Namespace) -> int:
     status = Status(args.status) if args.status else None
     if args.align is not None and args.format != "spacy":
         return _fail("--align applies only to --format spacy")
+    if not args.out:
+        return _fail("--out is empty: give the path to write, or - for standard output")
     if args.out == "-" and args.format not in SINGLE_TEXT_FILE:
         return _fail(f"the {args.format} format cannot be written to standard output: give a file")
     try:
