@@ -436,6 +436,8 @@ def _export(args: argparse.Namespace) -> int:
         ]
         if unknown:
             return _fail(f"no article with id {', '.join(map(repr, unknown))} in the database")
+        if args.out != "-":
+            store.check_output(args.out)
         report = ExportReport()
         try:
             total = partial(store.export_count, **filters)

@@ -308,3 +308,67 @@ def test_an_empty_out_is_a_clean_error(
     assert_clean_error(result, "--out is empty")
     assert len(result.err.splitlines()) == 1
     assert list((tmp_path / "work").iterdir()) == []
+
+
+def same_database(db_path: Path) -> None:
+    """The database still opens and holds what the fixture stored."""
+    store = Store.open(f"sqlite:///{db_path}")
+    try:
+        assert store.stats().spans == 5
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm", "-journal"])
+@pytest.mark.parametrize("export_format", ["jsonl", "brat"])
+def test_export_onto_the_database_is_refused(
+    suffix: str,
+    export_format: str,
+    annotated_db: str,
+    db_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    before = db_path.read_bytes()
+    out = f"{db_path}{suffix}"
+    result = run_cli(
+        capsys, "export", "--db", annotated_db, "--format", export_format, "--out", out
+    )
+    assert_clean_error(result, f"cannot write {out}: it is a file of the database")
+    assert len(result.err.splitlines()) == 1
+    assert db_path.read_bytes() == before
+    same_database(db_path)
+
+
+@pytest.mark.parametrize("how", ["symlink", "hard link", "relative path"])
+def test_export_onto_the_database_by_another_name_is_refused(
+    how: str,
+    tmp_path: Path,
+    annotated_db: str,
+    db_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    other = tmp_path / "other.db"
+    if how == "symlink":
+        other.symlink_to(db_path)
+    elif how == "hard link":
+        other.hardlink_to(db_path)
+    else:
+        monkeypatch.chdir(tmp_path)
+        other = Path("db", "..", "db", db_path.name)
+    result = run_cli(capsys, "export", "--db", annotated_db, "--out", str(other))
+    assert_clean_error(result, f"cannot write {other}: it is a file of the database")
+    same_database(db_path)
+
+
+def test_export_onto_a_relative_database_url_is_refused(
+    tmp_path: Path,
+    annotated_db: str,
+    db_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(db_path.parent)
+    result = run_cli(capsys, "export", "--db", f"sqlite:///{db_path.name}", "--out", str(db_path))
+    assert_clean_error(result, "it is a file of the database")
+    same_database(db_path)

@@ -9,12 +9,14 @@ pays the time importing it takes.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
@@ -65,6 +67,7 @@ from annotator.storage.database import (
     create_db_engine,
     default_database_url,
     migrate,
+    sqlite_files,
 )
 from annotator.storage.errors import StoreError
 from annotator.storage.rows import (
@@ -431,6 +434,18 @@ class Store:
 
     # ------------------------------------------------------------------- export
 
+    def check_output(self, target: str | Path) -> None:
+        """Refuse (``StoreError``) to let an export write ``target`` if it is one of the
+        database's own files, under any name: writing it would destroy the database."""
+        with self._reading() as connection:
+            files = sqlite_files(connection)
+        for file in files:
+            if _same_file(Path(target), file):
+                raise StoreError(
+                    f"cannot write {target}: it is a file of the database ({file}); "
+                    "choose another output"
+                )
+
     def iter_export(
         self,
         *,
@@ -661,6 +676,17 @@ _ARTICLE_TABLE: Table = tables.articles  # type: ignore[assignment]
 _SET_TABLE: Table = tables.annotation_sets  # type: ignore[assignment]
 _STATUSES = {status.value: status for status in Status}
 _ORIGIN_VALUES = {origin: origin.value for origin in Origin}  # cheaper than ``.value``
+
+
+def _same_file(path: Path, other: Path) -> bool:
+    """Whether the two paths name one file: the same once links are followed (so also for a
+    file not there yet), or the same file on disk (a hard link, another mount)."""
+    if os.path.realpath(path) == os.path.realpath(other):
+        return True
+    try:
+        return os.path.samefile(path, other)
+    except OSError:  # one of them does not exist
+        return False
 
 
 def _export_conditions(
