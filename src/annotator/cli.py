@@ -416,6 +416,12 @@ def _export(args: argparse.Namespace) -> int:
         return _fail("--align applies only to --format spacy")
     if not args.out:
         return _fail("--out is empty: give the path to write, or - for standard output")
+    for option, value, what in (
+        ("--labels", args.labels, "labels"),
+        ("--articles", args.articles, "article ids"),
+    ):
+        if value is not None and not _names(value):
+            return _fail(f"{option} is empty: give one or more {what}, separated by commas")
     if args.out == "-" and args.format not in SINGLE_TEXT_FILE:
         return _fail(f"the {args.format} format cannot be written to standard output: give a file")
     try:
@@ -431,11 +437,8 @@ def _export(args: argparse.Namespace) -> int:
     }
 
     def export(store: Store) -> int:
-        unknown = [
-            name for name in filters["article_ids"] or () if store.find_article(name) is None
-        ]
-        if unknown:
-            return _fail(f"no article with id {', '.join(map(repr, unknown))} in the database")
+        if unknown := _unknown_filter(store, args.annotator, filters["article_ids"]):
+            return _fail(unknown)
         if args.out != "-":
             store.check_output(args.out)
         report = ExportReport()
@@ -452,6 +455,23 @@ def _export(args: argparse.Namespace) -> int:
         return 0
 
     return _with_store(args, export)
+
+
+def _unknown_filter(
+    store: Store, annotator: str | None, article_ids: list[str] | None
+) -> str | None:
+    """The error to report if an export filter names an annotator or article the database
+    does not hold (the export would be empty for no reason the user sees)."""
+    unknown = [name for name in article_ids or () if store.find_article(name) is None]
+    if unknown:
+        return f"no article with id {', '.join(map(repr, unknown))} in the database"
+    if annotator is None:
+        return None
+    known = store.annotator_names()
+    if annotator in known:
+        return None
+    listed = f"the annotators are {', '.join(map(repr, known))}" if known else "it has none"
+    return f"no annotator named {annotator!r} in the database; {listed}"
 
 
 def _names(value: str | None) -> list[str] | None:

@@ -482,6 +482,14 @@ def test_an_article_whose_meta_is_json_null_opens_with_empty_meta(store: Store) 
 # Export targets
 
 
+def test_annotator_names_are_sorted(store: Store) -> None:
+    assert store.annotator_names() == []
+    article_id = add_article(store, "a1", TEXT)
+    for name in ("budi", "Ana", "ana"):
+        store.add_span(article_id, name, span_on(TEXT, "Kyiv", "GPE"))
+    assert store.annotator_names() == ["Ana", "ana", "budi"]
+
+
 @pytest.mark.parametrize("suffix", ["", "-journal", "-wal", "-shm"])
 def test_the_database_files_are_no_output(store: Store, tmp_path: Path, suffix: str) -> None:
     with pytest.raises(StoreError, match="it is a file of the database"):

@@ -217,6 +217,11 @@ class Store:
         with self._reading() as connection:
             return connection.scalar(select(_ARTICLE.id).where(_ARTICLE.external_id == external_id))
 
+    def annotator_names(self) -> list[str]:
+        """Every annotator's name, sorted."""
+        with self._reading() as connection:
+            return list(connection.scalars(select(_ANNOTATOR.name).order_by(_ANNOTATOR.name)))
+
     def list_articles(self, annotator: str) -> list[ArticleSummary]:
         """Every article with this annotator's status and span count, in import order."""
         with self._reading() as connection:
