@@ -8,6 +8,7 @@ reported as one line naming the file and line, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -200,6 +201,24 @@ def _error(message: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run a parsed subcommand; returns the process exit code."""
+    try:
+        return _run(args)
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """The reader of the output stopped early (``| head``): what it wanted, it had. End quietly
+    with status 1, and keep Python from reporting the output still buffered at exit."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):  # no file behind stdout
+        descriptor = sys.stdout.fileno()
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, descriptor)
+        os.close(null)
+    return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "suggest":
         return _suggest(args.paths)
     if args.command == "validate":
@@ -230,6 +249,8 @@ def _with_store(args: argparse.Namespace, action: Callable[[Store], int]) -> int
         return _fail(str(error))
     try:
         return action(store)
+    except BrokenPipeError:
+        raise  # not an error: see _reader_gone
     except (DatabaseError, StoreError, ExportError, OSError) as error:
         return _fail(str(error))
     finally:
@@ -448,6 +469,8 @@ def _export(args: argparse.Namespace) -> int:
                 writer.write(
                     bar.counted(store.iter_export(**filters)), Path(args.out), schema, report
                 )
+        except BrokenPipeError:
+            raise  # not an error: see _reader_gone
         except OSError as error:
             return _fail(f"cannot write {args.out}: {error.strerror or error}")
         first, *rest = report.summary().splitlines()
@@ -629,10 +652,7 @@ def _suggest(paths: list[Path]) -> int:
                         out.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
                 out.flush()
             except BrokenPipeError:
-                # The reader stopped early (``| head``): end quietly, and keep Python from
-                # reporting the unflushed output at exit.
-                os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
-                return 1
+                raise  # not an error: see _reader_gone
             except OSError as error:
                 return _fail(f"cannot write to standard output: {error.strerror or error}")
     return 1 if failures else 0
