@@ -8,6 +8,7 @@ reported as one line naming the file and line, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -130,8 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         required=True,
         metavar="PATH",
-        help="output file (a folder or .zip for brat); - for stdout, for formats written as "
-        "one text file",
+        help="output file (a folder or .zip for brat), replaced once complete; a FIFO or "
+        "device is written directly; - for stdout, for formats written as one text file",
     )
     exporter.add_argument("--annotator", help="only this annotator's work")
     exporter.add_argument("--status", choices=STATUSES, help="only articles with this status")
@@ -200,6 +201,24 @@ def _error(message: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run a parsed subcommand; returns the process exit code."""
+    try:
+        return _run(args)
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """The reader of the output stopped early (``| head``): what it wanted, it had. End quietly
+    with status 1, and keep Python from reporting the output still buffered at exit."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):  # no file behind stdout
+        descriptor = sys.stdout.fileno()
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, descriptor)
+        os.close(null)
+    return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "suggest":
         return _suggest(args.paths)
     if args.command == "validate":
@@ -230,6 +249,8 @@ def _with_store(args: argparse.Namespace, action: Callable[[Store], int]) -> int
         return _fail(str(error))
     try:
         return action(store)
+    except BrokenPipeError:
+        raise  # not an error: see _reader_gone
     except (DatabaseError, StoreError, ExportError, OSError) as error:
         return _fail(str(error))
     finally:
@@ -424,6 +445,14 @@ def _export(args: argparse.Namespace) -> int:
     status = Status(args.status) if args.status else None
     if args.align is not None and args.format != "spacy":
         return _fail("--align applies only to --format spacy")
+    if not args.out:
+        return _fail("--out is empty: give the path to write, or - for standard output")
+    for option, value, what in (
+        ("--labels", args.labels, "labels"),
+        ("--articles", args.articles, "article ids"),
+    ):
+        if value is not None and not _names(value):
+            return _fail(f"{option} is empty: give one or more {what}, separated by commas")
     if args.out == "-" and args.format not in SINGLE_TEXT_FILE:
         return _fail(f"the {args.format} format cannot be written to standard output: give a file")
     try:
@@ -439,11 +468,10 @@ def _export(args: argparse.Namespace) -> int:
     }
 
     def export(store: Store) -> int:
-        unknown = [
-            name for name in filters["article_ids"] or () if store.find_article(name) is None
-        ]
-        if unknown:
-            return _fail(f"no article with id {', '.join(map(repr, unknown))} in the database")
+        if unknown := _unknown_filter(store, args.annotator, filters["article_ids"]):
+            return _fail(unknown)
+        if args.out != "-":
+            store.check_output(args.out)
         report = ExportReport()
         try:
             total = partial(store.export_count, **filters)
@@ -451,6 +479,8 @@ def _export(args: argparse.Namespace) -> int:
                 writer.write(
                     bar.counted(store.iter_export(**filters)), Path(args.out), schema, report
                 )
+        except BrokenPipeError:
+            raise  # not an error: see _reader_gone
         except OSError as error:
             return _fail(f"cannot write {args.out}: {error.strerror or error}")
         first, *rest = report.summary().splitlines()
@@ -458,6 +488,23 @@ def _export(args: argparse.Namespace) -> int:
         return 0
 
     return _with_store(args, export)
+
+
+def _unknown_filter(
+    store: Store, annotator: str | None, article_ids: list[str] | None
+) -> str | None:
+    """The error to report if an export filter names an annotator or article the database
+    does not hold (the export would be empty for no reason the user sees)."""
+    unknown = [name for name in article_ids or () if store.find_article(name) is None]
+    if unknown:
+        return f"no article with id {', '.join(map(repr, unknown))} in the database"
+    if annotator is None:
+        return None
+    known = store.annotator_names()
+    if annotator in known:
+        return None
+    listed = f"the annotators are {', '.join(map(repr, known))}" if known else "it has none"
+    return f"no annotator named {annotator!r} in the database; {listed}"
 
 
 def _names(value: str | None) -> list[str] | None:
@@ -615,10 +662,7 @@ def _suggest(paths: list[Path]) -> int:
                         out.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
                 out.flush()
             except BrokenPipeError:
-                # The reader stopped early (``| head``): end quietly, and keep Python from
-                # reporting the unflushed output at exit.
-                os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
-                return 1
+                raise  # not an error: see _reader_gone
             except OSError as error:
                 return _fail(f"cannot write to standard output: {error.strerror or error}")
     return 1 if failures else 0

@@ -11,7 +11,9 @@ from cli_helpers import run_cli
 
 from annotator import cli
 from annotator.__main__ import main
+from annotator.core.models import ArticleIn, Span
 from annotator.core.text import text_sha256
+from annotator.storage.store import Store
 
 
 def test_python_dash_m_annotator_help(tmp_path: Path) -> None:
@@ -226,3 +228,67 @@ def test_a_command_runs_with_the_collector_paused_and_restores_it(
     assert code == 0, capsys.readouterr().err
     assert during == []
     assert gc.isenabled()
+
+
+@pytest.fixture
+def printable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
+    """A database with an annotated article, the article file, an export of it, and a link to
+    standard output made as /dev/stdout is (the real one must not be an export's target in a
+    test: a faulty export run as root would replace it)."""
+    text = '"Kami siap membantu," kata Budi.'
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text(json.dumps({"id": "a1", "text": text}) + "\n", encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    store = Store.open(db)
+    try:
+        store.import_articles([ArticleIn(external_id="a1", title="a1", text=text)])
+        article_id = store.find_article("a1")
+        assert article_id is not None
+        store.add_span(article_id, "ana", Span.of(text, 27, 31, "PER"))
+    finally:
+        store.close()
+    export = tmp_path / "export.jsonl"
+    assert run_cli(capsys, "export", "--db", db, "--out", str(export)).code == 0
+    stdout = tmp_path / "stdout"
+    stdout.symlink_to("/proc/self/fd/1")
+    return {"db": db, "articles": str(articles), "export": str(export), "stdout": str(stdout)}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["stats", "--db", "{db}"],
+        ["stats", "--json", "--db", "{db}"],
+        ["export", "--db", "{db}", "--out", "-"],
+        ["export", "--db", "{db}", "--format", "labelstudio", "--out", "-"],
+        ["export", "--db", "{db}", "--out", "{stdout}"],
+        ["validate", "{export}", "--format", "jsonl"],
+        ["suggest", "{articles}"],
+    ],
+    ids=" ".join,
+)
+def test_a_reader_that_stops_early_ends_any_command_quietly(
+    argv: list[str], printable: dict[str, str], tmp_path: Path
+) -> None:
+    """``annotator stats | head -1``: the reader had what it wanted, which is no error to
+    report. The pipe is closed before the command starts, and its output is unbuffered, so
+    that the command's first write meets the closed pipe."""
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {**os.environ, "HOME": str(work), "XDG_DATA_HOME": str(work / "xdg")}
+    env["PYTHONUNBUFFERED"] = "1"
+    reading, writing = os.pipe()
+    os.close(reading)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "annotator", *(part.format(**printable) for part in argv)],
+            stdout=writing,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=work,
+            check=False,
+        )
+    finally:
+        os.close(writing)
+    assert (done.returncode, done.stderr.decode()) == (1, "")
+    assert list(work.iterdir()) == []

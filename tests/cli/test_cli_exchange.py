@@ -291,6 +291,41 @@ def test_unknown_article_is_an_error(
     assert not out.exists()
 
 
+@pytest.mark.parametrize("name", ["Ana", "ana ", "nobody", ""])
+def test_unknown_annotator_is_an_error_naming_the_annotators(
+    name: str, source: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(b"previous\n")
+    result = run_cli(capsys, "export", "--db", source, "--out", str(out), "--annotator", name)
+    assert_clean_error(
+        result, f"no annotator named {name!r} in the database; the annotators are 'ana', 'budi'"
+    )
+    assert out.read_bytes() == b"previous\n"
+
+
+def test_unknown_annotator_in_a_database_without_any(
+    tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.jsonl"
+    result = run_cli(capsys, "export", "--db", db_url, "--out", str(out), "--annotator", "ana")
+    assert_clean_error(result, "no annotator named 'ana' in the database; it has none")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("option", ["--labels", "--articles"])
+@pytest.mark.parametrize("value", ["", " ", ",", " , "])
+def test_an_empty_filter_is_an_error(
+    option: str, value: str, source: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(b"previous\n")
+    result = run_cli(capsys, "export", "--db", source, "--out", str(out), option, value)
+    assert_clean_error(result, f"{option} is empty: give one or more")
+    assert len(result.err.splitlines()) == 1
+    assert out.read_bytes() == b"previous\n"
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -1,4 +1,7 @@
+import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -246,3 +249,126 @@ def test_file_that_is_not_a_database_is_a_clean_error(
     path.write_bytes(b"just some notes, not SQLite\n" * 50)
     result = run_cli(capsys, "export", "--db", f"sqlite:///{path}", "--out", "-")
     assert_clean_error(result, "not a database")
+
+
+# Where the output goes
+
+
+def test_export_through_a_symlink_replaces_the_file_it_points_to(
+    tmp_path: Path, annotated_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real = tmp_path / "exports" / "v1.jsonl"
+    real.parent.mkdir()
+    real.write_bytes(b"previous\n")
+    link = tmp_path / "latest.jsonl"
+    link.symlink_to(real)
+    result = run_cli(capsys, "export", "--db", annotated_db, "--out", str(link))
+    assert result.code == 0, result.err
+    assert link.is_symlink() and link.resolve() == real
+    assert len(parse(real.read_bytes())) == 3
+
+
+def test_export_to_a_pipe_by_its_dev_fd_name(tmp_path: Path, annotated_db: str) -> None:
+    """As with ``--out >(wc -c)``, where the shell passes a pipe as /dev/fd/N. The test names
+    it through a link made as /dev/fd is, so that a faulty export cannot touch /dev."""
+    reading, writing = os.pipe()
+    work = tmp_path / "work"
+    work.mkdir()
+    (tmp_path / "fd").symlink_to("/proc/self/fd", target_is_directory=True)
+    out = tmp_path / "fd" / str(writing)
+    env = {**os.environ, "HOME": str(work), "XDG_DATA_HOME": str(work / "xdg")}
+    argv = ["export", "--db", annotated_db, "--out", str(out)]
+    with subprocess.Popen(
+        [sys.executable, "-m", "annotator", *argv],
+        pass_fds=[writing],
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=work,
+    ) as process:
+        os.close(writing)
+        with os.fdopen(reading, "rb") as pipe:
+            data = pipe.read()
+        assert process.stderr is not None
+        err = process.stderr.read().decode()
+    assert process.returncode == 0, err
+    assert f"3 records written to {out}" in err
+    assert len(parse(data)) == 3
+    assert list(work.iterdir()) == []
+
+
+def test_an_empty_out_is_a_clean_error(
+    tmp_path: Path,
+    annotated_db: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    result = run_cli(capsys, "export", "--db", annotated_db, "--out", "")
+    assert_clean_error(result, "--out is empty")
+    assert len(result.err.splitlines()) == 1
+    assert list((tmp_path / "work").iterdir()) == []
+
+
+def same_database(db_path: Path) -> None:
+    """The database still opens and holds what the fixture stored."""
+    store = Store.open(f"sqlite:///{db_path}")
+    try:
+        assert store.stats().spans == 5
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm", "-journal"])
+@pytest.mark.parametrize("export_format", ["jsonl", "brat"])
+def test_export_onto_the_database_is_refused(
+    suffix: str,
+    export_format: str,
+    annotated_db: str,
+    db_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    before = db_path.read_bytes()
+    out = f"{db_path}{suffix}"
+    result = run_cli(
+        capsys, "export", "--db", annotated_db, "--format", export_format, "--out", out
+    )
+    assert_clean_error(result, f"cannot write {out}: it is a file of the database")
+    assert len(result.err.splitlines()) == 1
+    assert db_path.read_bytes() == before
+    same_database(db_path)
+
+
+@pytest.mark.parametrize("how", ["symlink", "hard link", "relative path"])
+def test_export_onto_the_database_by_another_name_is_refused(
+    how: str,
+    tmp_path: Path,
+    annotated_db: str,
+    db_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    other = tmp_path / "other.db"
+    if how == "symlink":
+        other.symlink_to(db_path)
+    elif how == "hard link":
+        other.hardlink_to(db_path)
+    else:
+        monkeypatch.chdir(tmp_path)
+        other = Path("db", "..", "db", db_path.name)
+    result = run_cli(capsys, "export", "--db", annotated_db, "--out", str(other))
+    assert_clean_error(result, f"cannot write {other}: it is a file of the database")
+    same_database(db_path)
+
+
+def test_export_onto_a_relative_database_url_is_refused(
+    tmp_path: Path,
+    annotated_db: str,
+    db_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(db_path.parent)
+    result = run_cli(capsys, "export", "--db", f"sqlite:///{db_path.name}", "--out", str(db_path))
+    assert_clean_error(result, "it is a file of the database")
+    same_database(db_path)

@@ -1,7 +1,9 @@
-"""Builders shared by the format tests: articles and one annotator's work on them."""
+"""Builders shared by the format tests: articles, one annotator's work on them, FIFOs to write."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from annotator.core.models import (
@@ -45,3 +47,22 @@ def annotated(
             relations=relations,
         ),
     )
+
+
+def fifo_with_reader(path: Path) -> int:
+    """Make a FIFO at ``path`` and open its read end without waiting for a writer, so that a
+    test can write it from its own thread; what is written must fit the pipe's buffer."""
+    os.mkfifo(path)
+    return os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+
+
+def read_to_end(descriptor: int) -> bytes:
+    """Everything written to a pipe whose writer has closed it (nothing if none ever opened it);
+    closes ``descriptor``."""
+    chunks = []
+    try:
+        while chunk := os.read(descriptor, 65536):
+            chunks.append(chunk)
+    finally:
+        os.close(descriptor)
+    return b"".join(chunks)

@@ -1,10 +1,12 @@
+import io
+import os
 import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
-from format_helpers import annotated, make_article
+from format_helpers import annotated, fifo_with_reader, make_article, read_to_end
 
 from annotator.core.exchange import ImportedDocument
 from annotator.core.models import (
@@ -392,6 +394,44 @@ def test_an_empty_folder_is_used(tmp_path: Path) -> None:
     target.mkdir()
     export([annotated(article("a1", "Teks."))], target)
     assert (target / "a1__ana.txt").read_text() == "Teks."
+
+
+def test_a_link_to_an_earlier_export_is_followed_and_stays(tmp_path: Path) -> None:
+    (tmp_path / "runs").mkdir()
+    export([annotated(article("old", "Lama."))], tmp_path / "runs" / "today")
+    link = tmp_path / "latest"
+    link.symlink_to(Path("runs") / "today", target_is_directory=True)
+    export([annotated(article("new", "Baru."))], link)
+    assert link.is_symlink()
+    assert (tmp_path / "runs" / "today" / "new__ana.txt").read_text() == "Baru."
+    assert not (tmp_path / "runs" / "today" / "old__ana.txt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest", "runs"]
+    assert [p.name for p in (tmp_path / "runs").iterdir()] == ["today"]
+
+
+# Writing a zip
+
+
+def test_a_link_to_a_zip_is_followed_and_stays(tmp_path: Path) -> None:
+    real = tmp_path / "export.zip"
+    real.write_bytes(b"previous")
+    link = tmp_path / "latest.zip"
+    link.symlink_to(real)
+    export([annotated(article("a1", "Teks."))], link)
+    assert link.is_symlink()
+    with zipfile.ZipFile(real) as archive:
+        assert archive.read("a1__ana.txt") == b"Teks."
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs")
+def test_a_fifo_gets_a_zip_streamed_into_it(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    reader = fifo_with_reader(fifo)
+    export([annotated(article("a1", "Teks."))], fifo)
+    with zipfile.ZipFile(io.BytesIO(read_to_end(reader))) as archive:
+        assert archive.read("a1__ana.txt") == b"Teks."
+        assert "manifest.jsonl" in archive.namelist()
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]
 
 
 # Reading brat's own files

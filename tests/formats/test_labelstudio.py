@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -8,7 +9,7 @@ from typing import Any
 import orjson
 import pytest
 from format_helpers import annotated as annotate
-from format_helpers import make_article
+from format_helpers import fifo_with_reader, make_article, read_to_end
 
 from annotator.core.exchange import ImportedDocument
 from annotator.core.models import (
@@ -292,6 +293,15 @@ def test_the_labeling_config_adds_what_the_tasks_use_beyond_the_schema(tmp_path:
     assert [e.get("value") for e in choices["checked"]] == ["no", "yes", "partly", "maybe"]
     assert choices["role"].get("whenLabelValue") == "PER"
     assert [e.get("value") for e in choices["role"]] == ["witness"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs")
+def test_tasks_written_to_a_fifo_come_without_a_config_file(tmp_path: Path) -> None:
+    fifo = tmp_path / "tasks"
+    reader = fifo_with_reader(fifo)
+    write(sample()[:1], fifo)
+    assert len(orjson.loads(read_to_end(reader))) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["tasks"]
 
 
 def test_attribute_values_that_are_not_text_are_reported(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from annotator.formats.base import ImportOptions
+from annotator.storage.store import Store
 from conftest import WindowFactory
 
 
@@ -49,6 +50,25 @@ def test_a_cancelled_export_leaves_no_file(
         pass
     assert finished.args == [False, "Cancelled: nothing was written."]
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_an_export_onto_the_database_is_refused(
+    qtbot: QtBot, make_window: WindowFactory, tmp_path: Path
+) -> None:
+    window = make_window()
+    tag_first_word(qtbot, window)
+    database = tmp_path / "annotator.db"
+    runner = window.exchange.start_export("jsonl", database, {})
+    with qtbot.waitSignal(runner.finished, timeout=10_000) as finished:
+        pass
+    ok, message = finished.args
+    assert not ok
+    assert "it is a file of the database" in message
+    reopened = Store.open(f"sqlite:///{database}")  # not the window's connections to it
+    try:
+        assert reopened.stats().spans == 1
+    finally:
+        reopened.close()
 
 
 def test_import_from_the_window_adds_articles_with_annotations(

@@ -477,3 +477,31 @@ def test_an_article_whose_meta_is_json_null_opens_with_empty_meta(store: Store) 
         connection.exec_driver_sql("UPDATE articles SET meta = 'null'")
     assert store.get_article(article_id).meta == {}
     assert store.open_article(article_id, "ana").article.meta == {}
+
+
+# Export targets
+
+
+def test_annotator_names_are_sorted(store: Store) -> None:
+    assert store.annotator_names() == []
+    article_id = add_article(store, "a1", TEXT)
+    for name in ("budi", "Ana", "ana"):
+        store.add_span(article_id, name, span_on(TEXT, "Kyiv", "GPE"))
+    assert store.annotator_names() == ["Ana", "ana", "budi"]
+
+
+@pytest.mark.parametrize("suffix", ["", "-journal", "-wal", "-shm"])
+def test_the_database_files_are_no_output(store: Store, tmp_path: Path, suffix: str) -> None:
+    with pytest.raises(StoreError, match="it is a file of the database"):
+        store.check_output(tmp_path / f"annotator.db{suffix}")
+    store.check_output(tmp_path / f"annotator.db{suffix}.jsonl")
+    store.check_output(tmp_path / "other" / "annotator.db")
+
+
+def test_a_database_in_memory_has_no_files_to_protect(tmp_path: Path) -> None:
+    store = Store.open("sqlite://")
+    try:
+        store.check_output(tmp_path / "annotator.db")
+        store.check_output(":memory:")
+    finally:
+        store.close()

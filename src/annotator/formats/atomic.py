@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import stat
@@ -17,14 +18,22 @@ def atomic_output(target: str | Path) -> Iterator[BinaryIO]:
     """Yield a binary file that replaces ``target`` only once the block ends without error.
 
     The data goes to a temporary file in the same folder, is flushed and fsynced, then renamed
-    over the target. ``"-"`` writes to standard output instead.
+    over the target. A symbolic link is followed: the file it points to is replaced and the
+    link stays. ``"-"`` writes to standard output. An existing target that is neither a file
+    nor a folder (a FIFO, a device, ``/dev/fd/N`` for a pipe) is written directly: a rename
+    would put a file in its place instead of feeding it, and it holds no file that could be
+    left half written.
     """
     if str(target) == "-":
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
-    path = Path(target)
-    folder = path.parent if str(path.parent) else Path(".")
+    if is_stream(target):
+        with open(target, "wb") as stream:
+            yield stream
+        return
+    path = _replaced_file(target)
+    folder = path.parent
     descriptor, temporary = _create_temporary(path, folder)
     try:
         with os.fdopen(descriptor, "wb") as handle:
@@ -37,6 +46,36 @@ def atomic_output(target: str | Path) -> Iterator[BinaryIO]:
             os.unlink(temporary)
         raise
     _fsync_folder(folder)
+
+
+def is_stream(target: str | Path) -> bool:
+    """Whether :func:`atomic_output` writes ``target`` directly: ``"-"`` or an existing target
+    that is neither a file nor a folder (symbolic links followed)."""
+    if str(target) == "-":
+        return True
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:  # a new file; or no usable target, which opening it reports
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _replaced_file(target: str | Path) -> Path:
+    """The file that writing ``target`` replaces: ``target`` with symbolic links followed.
+
+    Raises ``OSError`` up front for a target that cannot be a file: an empty path, a folder,
+    a loop of links.
+    """
+    if not str(target):
+        raise FileNotFoundError(errno.ENOENT, "empty path", str(target))
+    path = Path(os.path.realpath(target))
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:  # a new file
+        return path
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
+    return path
 
 
 def _create_temporary(path: Path, folder: Path) -> tuple[int, str]:

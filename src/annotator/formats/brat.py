@@ -62,7 +62,7 @@ from annotator.core.text import TextError, check_text, title_from_text
 from annotator.core.units import Unit, UnitError, UnitMap, matching_units
 from annotator.formats.archive import Archive, open_archive
 from annotator.formats.articles import ImportFileError, _invalid_utf8, _lines
-from annotator.formats.atomic import _fsync_folder, atomic_output
+from annotator.formats.atomic import _fsync_folder, atomic_output, is_stream
 from annotator.formats.base import ExportReport, ImportOptions
 from annotator.formats.unit_detection import check_spans
 from annotator.formats.unit_detection import report as report_invalid
@@ -117,11 +117,13 @@ class BratWriter:
         schema: LabelSchema,
         report: ExportReport,
     ) -> None:
-        """Write a ``.zip`` if ``target`` ends in ``.zip``, else a folder; both atomically."""
+        """Write a ``.zip`` if ``target`` ends in ``.zip`` or is a stream (a FIFO, a device),
+        else a folder; to a file or folder atomically."""
         conf = _Conf(schema)
         manifest: list[bytes] = []
         used: set[str] = set()
-        output = _zip_output if target.suffix.lower() == ".zip" else _folder_output
+        zipped = target.suffix.lower() == ".zip" or is_stream(target)
+        output = _zip_output if zipped else _folder_output
         with output(target) as add:
             for item in items:
                 stem = _unique_stem(item, used)
@@ -364,13 +366,15 @@ def _folder_output(target: Path) -> Iterator[Add]:
     """Files go to a new folder beside ``target``, renamed to it once all are written.
 
     An existing ``target`` is replaced only if it is empty or an earlier brat export (it holds
-    a ``manifest.jsonl``), so that a mistyped path cannot wipe out unrelated files.
+    a ``manifest.jsonl``), so that a mistyped path cannot wipe out unrelated files. A symbolic
+    link is followed: the folder it points to is replaced and the link stays.
     """
-    if (target.exists() or target.is_symlink()) and not _replaceable(target):
+    folder = Path(os.path.realpath(target))
+    if (folder.exists() or folder.is_symlink()) and not _replaceable(folder):
         raise FileExistsError(
             f"{target} exists and is not an earlier brat export; choose a new or empty folder"
         )
-    temporary = _new_folder_beside(target)
+    temporary = _new_folder_beside(folder)
     try:
 
         def add(name: str, data: bytes) -> None:
@@ -381,7 +385,7 @@ def _folder_output(target: Path) -> Iterator[Add]:
 
         yield add
         _fsync_folder(temporary)
-        _replace_folder(temporary, target)
+        _replace_folder(temporary, folder)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise

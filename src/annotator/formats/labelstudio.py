@@ -57,7 +57,7 @@ from annotator.formats.articles import (
     _open_error,
     _optional_string,
 )
-from annotator.formats.atomic import atomic_output
+from annotator.formats.atomic import atomic_output, is_stream
 from annotator.formats.base import ExportReport, ImportOptions, Limits
 from annotator.formats.common import ARTICLE_FIELDS, article_fields, optional_status
 from annotator.formats.native_jsonl import ExportError
@@ -98,7 +98,7 @@ class LabelStudioWriter:
                 out.write(orjson.dumps(_task(number, item, report, used)))
                 report.records += 1
             out.write(b"\n]\n" if number else b"]\n")
-        if str(target) != "-":
+        if not is_stream(target):  # no file to put the config beside
             with atomic_output(config_path(Path(target))) as out:
                 out.write(labeling_config(schema, used).encode())
 

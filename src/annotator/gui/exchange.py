@@ -119,6 +119,7 @@ class JobRunner(QObject):
 def export_job(workspace: Workspace, name: str, target: Path, filters: dict[str, Any]) -> Job:
     def work(job: Job) -> str:
         writer = writer_for(name)
+        workspace.store.check_output(target)  # the database's own file: refused
         report = ExportReport()
         items = workspace.store.iter_export(**filters)
         writer.write(job.counted(items), target, workspace.schema, report)

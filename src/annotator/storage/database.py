@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import URL, Engine, create_engine, event, inspect, make_url, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 if TYPE_CHECKING:
@@ -23,6 +23,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # up-to-date database open without importing Alembic (a tenth of a second per command).
 SCHEMA_HEAD = "0002"
 BUSY_TIMEOUT_MS = 10_000
+# The files of a SQLite database: its own, and the journal, WAL and shared memory beside it.
+_SQLITE_SUFFIXES = ("", "-journal", "-wal", "-shm")
 
 
 class DatabaseError(Exception):
@@ -108,6 +110,16 @@ def migrate(engine: Engine) -> None:
             f"cannot create or upgrade the schema of database {_shown(engine.url)}: "
             f"{_reason(error)}"
         ) from None
+
+
+def sqlite_files(connection: Connection) -> list[Path]:
+    """The files of the SQLite database open on ``connection`` (with those beside it, whether
+    they exist yet or not), as SQLite resolved their names; none for a database in memory or
+    one not on SQLite."""
+    if connection.dialect.name != "sqlite":
+        return []
+    names = [row[2] for row in connection.exec_driver_sql("PRAGMA database_list")]
+    return [Path(name + suffix) for name in names if name for suffix in _SQLITE_SUFFIXES]
 
 
 def _current_revision(connection: Any) -> str | None:

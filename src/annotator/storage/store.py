@@ -9,6 +9,7 @@ pays the time importing it takes.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
@@ -66,6 +68,7 @@ from annotator.storage.database import (
     create_db_engine,
     default_database_url,
     migrate,
+    sqlite_files,
 )
 from annotator.storage.errors import StoreError
 from annotator.storage.rows import (
@@ -214,6 +217,11 @@ class Store:
         """The internal id of the article with this external id, if any."""
         with self._reading() as connection:
             return connection.scalar(select(_ARTICLE.id).where(_ARTICLE.external_id == external_id))
+
+    def annotator_names(self) -> list[str]:
+        """Every annotator's name, sorted."""
+        with self._reading() as connection:
+            return list(connection.scalars(select(_ANNOTATOR.name).order_by(_ANNOTATOR.name)))
 
     def list_articles(self, annotator: str) -> list[ArticleSummary]:
         """Every article with this annotator's status and span count, in import order."""
@@ -431,6 +439,18 @@ class Store:
             edits.set_status(article_id, annotator, status)
 
     # ------------------------------------------------------------------- export
+
+    def check_output(self, target: str | Path) -> None:
+        """Refuse (``StoreError``) to let an export write ``target`` if it is one of the
+        database's own files, under any name: writing it would destroy the database."""
+        with self._reading() as connection:
+            files = sqlite_files(connection)
+        for file in files:
+            if _same_file(Path(target), file):
+                raise StoreError(
+                    f"cannot write {target}: it is a file of the database ({file}); "
+                    "choose another output"
+                )
 
     def iter_export(
         self,
@@ -662,6 +682,17 @@ _ARTICLE_TABLE: Table = tables.articles  # type: ignore[assignment]
 _SET_TABLE: Table = tables.annotation_sets  # type: ignore[assignment]
 _STATUSES = {status.value: status for status in Status}
 _ORIGIN_VALUES = {origin: origin.value for origin in Origin}  # cheaper than ``.value``
+
+
+def _same_file(path: Path, other: Path) -> bool:
+    """Whether the two paths name one file: the same once links are followed (so also for a
+    file not there yet), or the same file on disk (a hard link, another mount)."""
+    if os.path.realpath(path) == os.path.realpath(other):
+        return True
+    try:
+        return os.path.samefile(path, other)
+    except OSError:  # one of them does not exist
+        return False
 
 
 def _export_conditions(
