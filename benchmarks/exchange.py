@@ -313,7 +313,8 @@ def raw_export(database: Path, target: Path) -> None:
     try:
         sets = connection.execute(
             "SELECT s.id, s.status, n.name, a.external_id, a.title, a.text, a.text_sha256, "
-            "a.meta FROM annotation_sets s JOIN annotators n ON n.id = s.annotator_id "
+            "a.meta, a.source, a.url, a.published, a.language "
+            "FROM annotation_sets s JOIN annotators n ON n.id = s.annotator_id "
             "JOIN articles a ON a.id = s.article_id "
             "WHERE EXISTS (SELECT 1 FROM spans x WHERE x.set_id = s.id) ORDER BY s.id"
         )
@@ -324,7 +325,20 @@ def raw_export(database: Path, target: Path) -> None:
         pending = next(spans, None)
         loads, dumps, newline = orjson.loads, orjson.dumps, orjson.OPT_APPEND_NEWLINE
         with atomic_output(target) as out:
-            for set_id, status, name, external_id, title, text, digest, meta in sets:
+            for (
+                set_id,
+                status,
+                name,
+                external_id,
+                title,
+                text,
+                digest,
+                meta,
+                source,
+                url,
+                published,
+                language,
+            ) in sets:
                 found = []
                 while pending is not None and pending[0] <= set_id:
                     if pending[0] == set_id:
@@ -347,6 +361,10 @@ def raw_export(database: Path, target: Path) -> None:
                     "text": text,
                     "text_sha256": digest,
                     "meta": loads(meta),
+                    "source": source,
+                    "url": url,
+                    "published": published,
+                    "language": language,
                     "annotator": name,
                     "status": status,
                     "spans": found,
