@@ -2,8 +2,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from alembic import command
+from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from storage_helpers import add_article
 
 from annotator.storage import database
@@ -127,6 +130,37 @@ def test_clashing_existing_table_gives_database_error(tmp_path: Path) -> None:
     with pytest.raises(DatabaseError, match="annotators already exists") as info:
         Store.open(f"sqlite:///{path}")
     assert "\n" not in str(info.value)
+
+
+def test_a_schema_another_process_created_meanwhile_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two commands starting at once on a new database both find no schema and both create
+    it; the one whose upgrade fails because the other was first opens the database anyway."""
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    upgrade = command.upgrade
+
+    def second_to_create(config: Config, revision: str) -> None:
+        other = _alembic_config(create_db_engine(url))  # the other process, first
+        upgrade(other, revision)
+        raise OperationalError("CREATE TABLE alembic_version", {}, Exception("already exists"))
+
+    monkeypatch.setattr(command, "upgrade", second_to_create)
+    store = Store.open(url)
+    add_article(store, "a1", "Teks pertama.")
+    store.close()
+    assert stored_revisions(tmp_path / "new.db") == [database.SCHEMA_HEAD]
+
+
+def test_a_failed_upgrade_is_still_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(config: Config, revision: str) -> None:
+        raise OperationalError("CREATE TABLE articles", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(command, "upgrade", failing)
+    with pytest.raises(DatabaseError, match=r"cannot create or upgrade the schema .*disk I/O"):
+        Store.open(f"sqlite:///{tmp_path / 'new.db'}")
 
 
 def test_unusable_folder_gives_database_error() -> None:

@@ -106,10 +106,22 @@ def migrate(engine: Engine) -> None:
     try:
         command.upgrade(config, "head")
     except SQLAlchemyError as error:
+        if _upgraded_meanwhile(engine):
+            return
         raise DatabaseError(
             f"cannot create or upgrade the schema of database {_shown(engine.url)}: "
             f"{_reason(error)}"
         ) from None
+
+
+def _upgraded_meanwhile(engine: Engine) -> bool:
+    """Whether another process brought the schema to the newest revision while this one was
+    trying to (two commands started at once on a new database): then its failure is moot."""
+    try:
+        with engine.connect() as connection:
+            return _current_revision(connection) == SCHEMA_HEAD
+    except SQLAlchemyError:
+        return False
 
 
 def sqlite_files(connection: Connection) -> list[Path]:
