@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import orjson
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from annotator.formats.base import ImportOptions
+from annotator.gui import exchange
+from annotator.gui.exchange import JobRunner
 from annotator.storage.store import Store
 from conftest import WindowFactory
 
+T = TypeVar("T")
 
-def tag_first_word(qtbot: QtBot, window) -> None:  # type: ignore[no-untyped-def]
+
+def tag_first_word(qtbot: QtBot, window, word: str = "Ukraina") -> None:  # type: ignore[no-untyped-def]
     text = window.editor.document.text
-    start = text.index("Ukraina")
-    window.article_view.select_range(start, start + 7)
+    start = text.index(word)
+    window.article_view.select_range(start, start + len(word))
     qtbot.keyClick(window.article_view, Qt.Key.Key_G)
 
 
@@ -37,19 +46,66 @@ def test_export_from_the_window_writes_the_file(
     assert window.exchange.result_box is not None and window.exchange.result_box.isVisible()
 
 
+def gated(items: Iterator[T], gate: threading.Event) -> Iterator[T]:
+    """``items``, holding back all but the first until ``gate`` is set (work the user can
+    cancel while it runs)."""
+    yield next(items)
+    assert gate.wait(10)
+    yield from items
+
+
+def cancel_while_running(qtbot: QtBot, runner: JobRunner, gate: threading.Event) -> list[Any]:
+    """Press the progress dialog's Cancel once the job has begun, as a user does; then let
+    the job go on and return what it finished with."""
+    with qtbot.waitSignal(runner.job.progressed, timeout=10_000):
+        pass
+    cancel = runner.dialog.findChild(QPushButton)
+    assert cancel is not None and cancel.text() == "Cancel"
+    cancel.click()  # on the GUI thread, while the worker is busy
+    with qtbot.waitSignal(runner.finished, timeout=10_000) as finished:
+        gate.set()
+    return list(finished.args)
+
+
 def test_a_cancelled_export_leaves_no_file(
-    qtbot: QtBot, make_window: WindowFactory, tmp_path: Path
+    qtbot: QtBot, make_window: WindowFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     window = make_window()
     tag_first_word(qtbot, window)
+    window.articles.view.selectRow(1)
+    tag_first_word(qtbot, window, "a")
+    store = window.editor.workspace.store
+    gate = threading.Event()
+    export = store.iter_export
+    monkeypatch.setattr(store, "iter_export", lambda **filters: gated(export(**filters), gate))
     (tmp_path / "out").mkdir()
-    target = tmp_path / "out" / "out.jsonl"
-    runner = window.exchange.start_export("jsonl", target, {})
-    runner.job.progressed.connect(runner.job.cancel)  # cancel as soon as work has begun
-    with qtbot.waitSignal(runner.finished, timeout=10_000) as finished:
-        pass
-    assert finished.args == [False, "Cancelled: nothing was written."]
+    runner = window.exchange.start_export("jsonl", tmp_path / "out" / "out.jsonl", {})
+    assert cancel_while_running(qtbot, runner, gate) == [False, "Cancelled: nothing was written."]
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_cancelled_import_commits_nothing(
+    qtbot: QtBot, make_window: WindowFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window()
+    source = tmp_path / "doccano.jsonl"
+    records = [{"id": f"new-{n}", "text": f"Artikel {n} baru.", "label": []} for n in range(3)]
+    source.write_bytes(b"".join(orjson.dumps(record) + b"\n" for record in records))
+    gate = threading.Event()
+    real = exchange.reader_for
+
+    class Gated:
+        def __init__(self, name: str) -> None:
+            self.reader = real(name)
+
+        def read(self, path: Path, options: ImportOptions) -> Iterator[Any]:
+            return gated(self.reader.read(path, options), gate)
+
+    monkeypatch.setattr(exchange, "reader_for", Gated)
+    runner = window.exchange.start_import("doccano", source, ImportOptions(annotator="ana"))
+    ok, message = cancel_while_running(qtbot, runner, gate)
+    assert not ok and message.startswith("Cancelled"), message
+    assert window.editor.workspace.store.stats().articles == 5
 
 
 def test_an_export_onto_the_database_is_refused(

@@ -90,7 +90,9 @@ class JobRunner(QObject):
         self.dialog = QProgressDialog(f"{title}…", "Cancel", 0, 0, parent)
         self.dialog.setWindowTitle(title)
         self.dialog.setMinimumDuration(300)
-        self.dialog.canceled.connect(job.cancel)
+        # Cancel is handled here, on the GUI thread: the job's own thread is busy with the work
+        # and would only see a queued call once the work is done. Job.cancel is thread-safe.
+        self.dialog.canceled.connect(self._cancel)
         # Bound methods of this object (which lives on the GUI thread), so that Qt queues the
         # calls from the worker thread instead of making them there.
         job.progressed.connect(self._progressed)
@@ -99,6 +101,9 @@ class JobRunner(QObject):
 
     def start(self) -> None:
         self._thread.start()
+
+    def _cancel(self) -> None:
+        self.job.cancel()
 
     def _progressed(self, count: int) -> None:
         self.dialog.setLabelText(f"{count} {self._unit}…")
