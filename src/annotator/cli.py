@@ -438,6 +438,7 @@ def _skipped(where: str, what: str, reason: str) -> None:
 def _export(args: argparse.Namespace) -> int:
     from annotator.core.models import Status
     from annotator.core.schema import SchemaError
+    from annotator.formats.atomic import STANDARD_OUTPUT
     from annotator.formats.base import ExportReport
     from annotator.formats.registry import FormatError, writer_for
     from annotator.progress import ProgressBar
@@ -472,13 +473,12 @@ def _export(args: argparse.Namespace) -> int:
             return _fail(unknown)
         if args.out != "-":
             store.check_output(args.out)
+        target = STANDARD_OUTPUT if args.out == "-" else Path(args.out)
         report = ExportReport()
         try:
             total = partial(store.export_count, **filters)
             with ProgressBar(f"export {args.format}", "records", total) as bar:
-                writer.write(
-                    bar.counted(store.iter_export(**filters)), Path(args.out), schema, report
-                )
+                writer.write(bar.counted(store.iter_export(**filters)), target, schema, report)
         except BrokenPipeError:
             raise  # not an error: see _reader_gone
         except OSError as error:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from format_helpers import fifo_with_reader, read_to_end
 
-from annotator.formats.atomic import atomic_output, is_stream
+from annotator.formats.atomic import STANDARD_OUTPUT, atomic_output, is_stream
 
 
 class Boom(Exception):
@@ -109,13 +109,27 @@ def test_relative_target_in_current_folder(tmp_path: Path, monkeypatch: pytest.M
     assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
 
 
-def test_dash_writes_to_stdout(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
-    with atomic_output("-") as out:
+def test_standard_output_is_written_to_stdout(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with atomic_output(STANDARD_OUTPUT) as out:
         out.write("Zelensky 😀\u2028\n".encode())
     captured = capfd.readouterr()
     assert captured.out == "Zelensky 😀\u2028\n"
     assert not (tmp_path / "-").exists()
     assert not Path("-").exists()
+
+
+def test_a_file_named_dash_is_a_file(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for target in ("-", Path("-"), Path("./-")):
+        assert not is_stream(target)
+        with atomic_output(target) as out:
+            out.write(b"file")
+        assert (tmp_path / "-").read_bytes() == b"file"
+    assert capfd.readouterr().out == ""
 
 
 # Targets that are not plain files
@@ -221,7 +235,7 @@ def test_is_stream_tells_what_is_written_directly(tmp_path: Path) -> None:
     (tmp_path / "file").write_bytes(b"")
     os.mkfifo(tmp_path / "fifo")
     (tmp_path / "link").symlink_to(tmp_path / "fifo")
-    assert is_stream("-")
+    assert is_stream(STANDARD_OUTPUT)
     assert is_stream(tmp_path / "fifo") and is_stream(tmp_path / "link")
     assert not is_stream(tmp_path / "file")
     assert not is_stream(tmp_path / "new")

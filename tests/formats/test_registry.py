@@ -8,6 +8,7 @@ import pytest
 from annotator.core.models import AnnotatedArticle, Annotations, Article, Relation, Span, Status
 from annotator.core.schema import load_schema
 from annotator.core.text import text_sha256
+from annotator.formats.atomic import STANDARD_OUTPUT
 from annotator.formats.base import ExportReport
 from annotator.formats.native_jsonl import record, write_jsonl
 from annotator.formats.registry import (
@@ -118,7 +119,7 @@ def test_native_writer_writes_the_native_records_atomically(tmp_path: Path) -> N
 
 def test_native_writer_to_standard_output(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     report = ExportReport()
-    writer_for("jsonl").write([item()], Path("-"), SCHEMA, report)
+    writer_for("jsonl").write([item()], STANDARD_OUTPUT, SCHEMA, report)
     (line,) = capsysbinary.readouterr().out.splitlines()
     assert orjson.loads(line)["text"] == TEXT
     assert report.records == 1

@@ -12,6 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+STANDARD_OUTPUT = Path("-")
+"""The target meaning standard output, told apart by identity: a file may be named ``-``
+(``./-``, or a path the window was given)."""
+
 
 @contextlib.contextmanager
 def atomic_output(target: str | Path) -> Iterator[BinaryIO]:
@@ -19,12 +23,12 @@ def atomic_output(target: str | Path) -> Iterator[BinaryIO]:
 
     The data goes to a temporary file in the same folder, is flushed and fsynced, then renamed
     over the target. A symbolic link is followed: the file it points to is replaced and the
-    link stays. ``"-"`` writes to standard output. An existing target that is neither a file
-    nor a folder (a FIFO, a device, ``/dev/fd/N`` for a pipe) is written directly: a rename
-    would put a file in its place instead of feeding it, and it holds no file that could be
-    left half written.
+    link stays. :data:`STANDARD_OUTPUT` writes to standard output. An existing target that is
+    neither a file nor a folder (a FIFO, a device, ``/dev/fd/N`` for a pipe) is written
+    directly: a rename would put a file in its place instead of feeding it, and it holds no
+    file that could be left half written.
     """
-    if str(target) == "-":
+    if target is STANDARD_OUTPUT:
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
@@ -49,9 +53,9 @@ def atomic_output(target: str | Path) -> Iterator[BinaryIO]:
 
 
 def is_stream(target: str | Path) -> bool:
-    """Whether :func:`atomic_output` writes ``target`` directly: ``"-"`` or an existing target
-    that is neither a file nor a folder (symbolic links followed)."""
-    if str(target) == "-":
+    """Whether :func:`atomic_output` writes ``target`` directly: :data:`STANDARD_OUTPUT` or an
+    existing target that is neither a file nor a folder (symbolic links followed)."""
+    if target is STANDARD_OUTPUT:
         return True
     try:
         mode = os.stat(target).st_mode
