@@ -440,7 +440,7 @@ def _export(args: argparse.Namespace) -> int:
     from annotator.core.schema import SchemaError
     from annotator.formats.atomic import STANDARD_OUTPUT
     from annotator.formats.base import ExportReport
-    from annotator.formats.registry import FormatError, writer_for
+    from annotator.formats.registry import FormatError, writer_for, written_paths
     from annotator.progress import ProgressBar
 
     status = Status(args.status) if args.status else None
@@ -471,9 +471,9 @@ def _export(args: argparse.Namespace) -> int:
     def export(store: Store) -> int:
         if unknown := _unknown_filter(store, args.annotator, filters["article_ids"]):
             return _fail(unknown)
-        if args.out != "-":
-            store.check_output(args.out)
         target = STANDARD_OUTPUT if args.out == "-" else Path(args.out)
+        if target is not STANDARD_OUTPUT:
+            store.check_output(*written_paths(args.format, target))
         report = ExportReport()
         try:
             total = partial(store.export_count, **filters)

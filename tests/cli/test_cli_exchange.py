@@ -699,3 +699,28 @@ def test_a_database_error_names_the_file_and_the_next_file_is_still_tried(
             "(nothing imported from this file)",
         )
         assert f"{files[1]}: " in result.err  # the second file was imported
+
+
+def test_an_export_that_would_replace_the_database_beside_its_output_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Label Studio's config goes beside the tasks, and brat replaces its whole folder."""
+    text = "Budi Santoso tiba di Jakarta."
+    for database, format_name, out in (
+        (tmp_path / "ls" / "tasks.config.xml", "labelstudio", tmp_path / "ls" / "tasks.json"),
+        (tmp_path / "brat" / "annotator.db", "brat", tmp_path / "brat"),
+    ):
+        database.parent.mkdir()
+        db = f"sqlite:///{database}"
+        store = Store.open(db)
+        article = store.import_articles([ArticleIn(external_id="a1", title="t", text=text)])
+        assert article.added == 1
+        store.add_span(store.find_article("a1") or 0, "ana", Span.of(text, 0, 4, "PER"))
+        store.close()
+        result = run_cli(capsys, "export", "--format", format_name, "--db", db, "--out", str(out))
+        assert_clean_error(result, "choose another output")
+        reopened = Store.open(db)
+        try:
+            assert reopened.stats().spans == 1
+        finally:
+            reopened.close()

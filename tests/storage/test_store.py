@@ -498,6 +498,15 @@ def test_the_database_files_are_no_output(store: Store, tmp_path: Path, suffix: 
     store.check_output(tmp_path / "other" / "annotator.db")
 
 
+def test_a_folder_holding_the_database_is_no_output(store: Store, tmp_path: Path) -> None:
+    (tmp_path / "brat").mkdir()
+    (tmp_path / "brat" / "inner").symlink_to(tmp_path)
+    for folder in (tmp_path, tmp_path / "brat" / "inner"):
+        with pytest.raises(StoreError, match="it holds the database"):
+            store.check_output(tmp_path / "brat" / "out.jsonl", folder)
+    store.check_output(tmp_path / "brat", tmp_path / "brat" / "out.jsonl")
+
+
 def test_a_database_in_memory_has_no_files_to_protect(tmp_path: Path) -> None:
     store = Store.open("sqlite://")
     try:

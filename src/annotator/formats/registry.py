@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from annotator.formats.base import Reader, Writer
 
 Align = Literal["strict", "expand"]
@@ -55,6 +57,16 @@ EXPORT_FORMATS: tuple[str, ...] = tuple(_WRITERS)
 IMPORT_FORMATS: tuple[str, ...] = tuple(_READERS)
 SINGLE_TEXT_FILE = frozenset({"jsonl", "prodigy", "doccano", "doccano-rel", "labelstudio", "conll"})
 """The export formats written as one text file, which can therefore go to standard output."""
+
+
+def written_paths(name: str, target: Path) -> list[Path]:
+    """Every path an export in format ``name`` to ``target`` writes or replaces: the target
+    (a file, or brat's folder), and the labeling config beside Label Studio's tasks."""
+    if name == "labelstudio":
+        from annotator.formats.labelstudio import config_path
+
+        return [target, config_path(target)]
+    return [target]
 
 
 def writer_for(name: str, align: Align | None = None) -> Writer:

@@ -29,7 +29,13 @@ from PySide6.QtWidgets import (
 from annotator.core.models import Status
 from annotator.core.units import Unit
 from annotator.formats.base import ExportReport, ImportOptions
-from annotator.formats.registry import EXPORT_FORMATS, IMPORT_FORMATS, reader_for, writer_for
+from annotator.formats.registry import (
+    EXPORT_FORMATS,
+    IMPORT_FORMATS,
+    reader_for,
+    writer_for,
+    written_paths,
+)
 from annotator.gui.workspace import Workspace
 
 T = TypeVar("T")
@@ -124,7 +130,7 @@ class JobRunner(QObject):
 def export_job(workspace: Workspace, name: str, target: Path, filters: dict[str, Any]) -> Job:
     def work(job: Job) -> str:
         writer = writer_for(name)
-        workspace.store.check_output(target)  # the database's own file: refused
+        workspace.store.check_output(*written_paths(name, target))  # the database: refused
         report = ExportReport()
         items = workspace.store.iter_export(**filters)
         writer.write(job.counted(items), target, workspace.schema, report)

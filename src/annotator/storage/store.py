@@ -440,17 +440,24 @@ class Store:
 
     # ------------------------------------------------------------------- export
 
-    def check_output(self, target: str | Path) -> None:
-        """Refuse (``StoreError``) to let an export write ``target`` if it is one of the
-        database's own files, under any name: writing it would destroy the database."""
+    def check_output(self, *targets: str | Path) -> None:
+        """Refuse (``StoreError``) to let an export write ``targets`` if one is a file of the
+        database, under any name, or a folder holding one (an export replaces a folder whole):
+        writing it would destroy the database."""
         with self._reading() as connection:
             files = sqlite_files(connection)
-        for file in files:
-            if _same_file(Path(target), file):
-                raise StoreError(
-                    f"cannot write {target}: it is a file of the database ({file}); "
-                    "choose another output"
-                )
+        for target in targets:
+            for file in files:
+                if _same_file(Path(target), file):
+                    raise StoreError(
+                        f"cannot write {target}: it is a file of the database ({file}); "
+                        "choose another output"
+                    )
+                if Path(os.path.realpath(file)).is_relative_to(os.path.realpath(target)):
+                    raise StoreError(
+                        f"cannot write {target}: it holds the database ({file}); "
+                        "choose another output"
+                    )
 
     def iter_export(
         self,
