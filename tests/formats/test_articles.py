@@ -434,3 +434,15 @@ def test_an_integer_beyond_64_bits_in_meta_is_refused_not_rounded(tmp_path: Path
     path.write_bytes(path.read_bytes().splitlines(keepends=True)[0])
     (article,) = read_articles(path)
     assert article.meta == {"score": 0.5, "n": 18446744073709551615}
+
+
+def test_meta_nested_deeper_than_the_recursion_limit_is_read(tmp_path: Path) -> None:
+    depth = 900  # below orjson's limit (1024), above what recursion here could take
+    meta = b'{"x": ' + b"[" * depth + b"1.5" + b"]" * depth + b"}"
+    path = tmp_path / "deep.jsonl"
+    path.write_bytes(b'{"id": "d1", "text": "Teks dalam.", "meta": ' + meta + b"}\n")
+    (article,) = read_articles(path)
+    assert article.external_id == "d1"
+    path.write_bytes(path.read_bytes().replace(b"1.5", b"100000000000000000000000"))
+    with pytest.raises(ImportFileError, match=r"meta\.x(\[0\]){900}: the integer"):
+        list(read_articles(path))

@@ -191,25 +191,32 @@ def refuse_rounded_integers(raw: bytes, *parts: Any) -> None:
 
 
 def _holds_float(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(map(_holds_float, value.values()))
-    if isinstance(value, list):
-        return any(map(_holds_float, value))
-    return isinstance(value, float)
+    # Iterative: JSON may nest deeper than Python's recursion limit.
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, float):
+            return True
+    return False
 
 
 def _refuse_big_integers(value: Any, where: str) -> None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _refuse_big_integers(item, f"{where}.{key}" if where else str(key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _refuse_big_integers(item, f"{where}[{index}]")
-    elif isinstance(value, int) and not -(2**63) <= value < 2**64:
-        raise ValueError(
-            f"{where}: the integer {value} is beyond 64 bits, the most JSON readers keep "
-            "exactly; write it as a string"
-        )
+    pending = [(value, where)]
+    while pending:
+        item, at = pending.pop()
+        if isinstance(item, dict):
+            pending += [(inner, f"{at}.{key}" if at else str(key)) for key, inner in item.items()]
+        elif isinstance(item, list):
+            pending += [(inner, f"{at}[{index}]") for index, inner in enumerate(item)]
+        elif isinstance(item, int) and not -(2**63) <= item < 2**64:
+            raise ValueError(
+                f"{at}: the integer {item} is beyond 64 bits, the most JSON readers keep "
+                "exactly; write it as a string"
+            )
 
 
 def _parse_line(raw: bytes, offset: int) -> ArticleIn:
