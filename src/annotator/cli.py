@@ -270,6 +270,8 @@ def _import(args: argparse.Namespace) -> int:
 
     if not (args.paths or args.suggestions):
         return _fail("nothing to import: give article files or folders, or --suggestions FILE")
+    if args.annotator is not None and not args.annotator.strip():
+        return _fail("--annotator is blank: give the annotator's name")
     if args.source is not None and not args.suggestions:
         return _fail("--source applies only to --suggestions")
     if args.format is None:

@@ -724,3 +724,15 @@ def test_an_export_that_would_replace_the_database_beside_its_output_is_refused(
             assert reopened.stats().spans == 1
         finally:
             reopened.close()
+
+
+def test_a_blank_annotator_name_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "doccano.jsonl"
+    source.write_bytes(orjson.dumps({"text": "Budi tiba.", "label": [[0, 4, "PER"]]}) + b"\n")
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    result = run_cli(
+        capsys, "import", "--format", "doccano", "--annotator", " ", "--db", db, str(source)
+    )
+    assert_clean_error(result, "--annotator is blank")

@@ -99,24 +99,17 @@ def _sound(data: dict[str, Any]) -> _SoundRecord | None:
         record = _SoundRecord.model_validate(data)
     except ValidationError:
         return None
-    if not (record.article_id.strip() and (record.annotator.strip() or not record.annotator)):
+    if not record.article_id.strip():
         return None
     text = record.text
     ids = set()
     for span in record.spans:
-        # Span's own validation covers the other rules: 0 <= start < end and the text's length.
-        if (
-            span.end > len(text)
-            or text[span.start : span.end] != span.text
-            or span.id in ids
-            or not span.label.strip()
-        ):
+        # Span's own validation covers the other rules: 0 <= start < end, the text's length
+        # and a non-empty label (as Relation's covers its label).
+        if span.end > len(text) or text[span.start : span.end] != span.text or span.id in ids:
             return None
         ids.add(span.id)
-    relation_ids = {relation.id for relation in record.relations}
-    if len(relation_ids) != len(record.relations) or not all(
-        relation.label.strip() for relation in record.relations
-    ):
+    if len({relation.id for relation in record.relations}) != len(record.relations):
         return None
     return record
 
@@ -150,8 +143,6 @@ def _document(
         record = _record(data)
     if not record.article_id.strip():
         raise ValueError("article_id is empty")
-    if record.annotator and not record.annotator.strip():
-        raise ValueError("annotator is blank")
     refuse_rounded_integers(raw, record.meta, *[span.attrs for span in record.spans if span.attrs])
     text = record.text
     digest = checked_sha256(text)  # raises for a text no article may have
@@ -184,7 +175,7 @@ def _checked_spans(record: ExportRecord, where: str, skipped: list[str] | None) 
         problem: str | None
         if raw.id in spans:
             problem = "the id is used by an earlier span"
-        elif not raw.label.strip():
+        elif not raw.label:
             problem = "the label is empty"
         else:
             problem = _span_problem(text, raw.start, raw.end, raw.text)
@@ -212,7 +203,7 @@ def _linked_relations(
         problem = None
         if relation.id in ids:
             problem = "the id is used by an earlier relation"
-        elif not relation.label.strip():
+        elif not relation.label:
             problem = "the label is empty"
         elif missing := [end for end in (relation.head, relation.child) if end not in spans]:
             problem = f"no imported span {', '.join(missing)}"
