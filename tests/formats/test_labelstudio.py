@@ -102,7 +102,7 @@ def sample() -> list[AnnotatedArticle]:
         speaker = span_on(text, speaker_name, "PER", origin=Origin.SUGGESTED)
         relations = (
             Relation(head=quote.id, child=speaker.id, label="speaker"),
-            Relation(head=claim.id, child=speaker.id, label="claimant"),
+            Relation(head=claim.id, child=speaker.id, label="claimant", origin=Origin.SUGGESTED),
         )
         items.append(
             annotated(
@@ -135,6 +135,11 @@ def relation_keys(spans: Any, relations: Any) -> set[tuple[str, str, str]]:
     return {(text_of[r.head], text_of[r.child], r.label) for r in relations}
 
 
+def relation_origins(spans: Any, relations: Any) -> set[tuple[str, Origin]]:
+    text_of = {span.id: f"{span.label} {span.text}" for span in spans}
+    return {(f"{text_of[r.head]} {r.label}", r.origin) for r in relations}
+
+
 def test_round_trip_keeps_text_spans_relations_and_attributes(tmp_path: Path) -> None:
     items = sample()
     path = tmp_path / "tasks.json"
@@ -154,6 +159,9 @@ def test_round_trip_keeps_text_spans_relations_and_attributes(tmp_path: Path) ->
         )
         assert span_keys(document.spans) == span_keys(item.annotations.spans)
         assert relation_keys(document.spans, document.relations) == relation_keys(
+            item.annotations.spans, item.annotations.relations
+        )
+        assert relation_origins(document.spans, document.relations) == relation_origins(
             item.annotations.spans, item.annotations.relations
         )
         assert document.where == f"{path}: task {number} (id {number}), annotation 1"
@@ -206,6 +214,7 @@ def test_tasks_have_label_studio_shape_with_code_point_offsets(tmp_path: Path) -
             "type": "relation",
             "direction": "right",
             "labels": ["speaker"],
+            "origin": "manual",
         },
         {
             "from_id": claim.id,
@@ -213,6 +222,7 @@ def test_tasks_have_label_studio_shape_with_code_point_offsets(tmp_path: Path) -
             "type": "relation",
             "direction": "right",
             "labels": ["claimant"],
+            "origin": "prediction",
         },
     ]
 

@@ -191,6 +191,7 @@ def _task(
                 "type": "relation",
                 "direction": "right",
                 "labels": [relation.label],
+                "origin": "prediction" if relation.origin == Origin.SUGGESTED else "manual",
             }
         )
     annotation = {
@@ -461,7 +462,7 @@ def _read_results(
     for where, item in later:
         try:
             if item["type"] == "relation":
-                _add_relation(item, document, regions)
+                _add_relation(item, document, regions, origin)
             else:
                 _add_choice(item, document, regions)
         except ValueError as error:
@@ -537,7 +538,10 @@ def _spans_of(item: dict[str, Any], key: str, regions: dict[str | int, list[int]
 
 
 def _add_relation(
-    item: dict[str, Any], document: RawDocument, regions: dict[str | int, list[int]]
+    item: dict[str, Any],
+    document: RawDocument,
+    regions: dict[str | int, list[int]],
+    origin: Origin,
 ) -> None:
     heads = _spans_of(item, "from_id", regions)
     children = _spans_of(item, "to_id", regions)
@@ -551,10 +555,12 @@ def _add_relation(
     labels = _strings(item.get("labels", []), "labels")
     if not labels:
         raise ValueError("the relation has no label")
+    if item.get("origin") == "prediction":
+        origin = Origin.SUGGESTED
     for label in labels:
         for head in heads:
             for child in children:
-                document.relations.append(RawRelation(head, child, label))
+                document.relations.append(RawRelation(head, child, label, origin))
 
 
 def _add_choice(

@@ -108,6 +108,7 @@ class RawRelation:
     head: int  # index into RawDocument.spans
     child: int
     label: str
+    origin: Origin = Origin.MANUAL
 
 
 @dataclass
@@ -251,7 +252,14 @@ def to_imported(document: RawDocument, unit: Unit, skipped: list[str] | None) ->
                 skipped,
             )
             continue
-        relations.append(Relation(head=head.id, child=child.id, label=raw_relation.label))
+        relations.append(
+            Relation(
+                head=head.id,
+                child=child.id,
+                label=raw_relation.label,
+                origin=raw_relation.origin,
+            )
+        )
     return ImportedDocument(
         article=document.article,
         annotator=document.annotator,
