@@ -736,3 +736,29 @@ def test_a_blank_annotator_name_is_refused(
         capsys, "import", "--format", "doccano", "--annotator", " ", "--db", db, str(source)
     )
     assert_clean_error(result, "--annotator is blank")
+
+
+@pytest.mark.parametrize(
+    ("format_name", "line"),
+    [
+        (
+            "doccano",
+            b'{"text": "Budi tiba.", "label": [[0, 4, "PER"]], '
+            b'"big": 123456789012345678901234567890}',
+        ),
+        (
+            "prodigy",
+            b'{"text": "Budi tiba.", "answer": "accept", "spans": [], '
+            b'"meta": {"big": 123456789012345678901234567890}}',
+        ),
+    ],
+)
+def test_an_integer_beyond_64_bits_is_refused_by_every_jsonl_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], format_name: str, line: bytes
+) -> None:
+    source = tmp_path / f"{format_name}.jsonl"
+    source.write_bytes(line + b"\n")
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    argv = ["import", "--format", format_name, "--annotator", "ana", "--db", db, str(source)]
+    result = run_cli(capsys, *argv)
+    assert_clean_error(result, "big: the integer 123456789012345678901234567890 is beyond 64 bits")

@@ -40,6 +40,7 @@ from annotator.formats.articles import (
     _json_object,
     _json_type,
     _optional_string,
+    refuse_rounded_integers,
 )
 from annotator.formats.atomic import atomic_output
 from annotator.formats.base import ExportReport, ImportOptions
@@ -195,6 +196,7 @@ def _raw_documents(
     for number, offset, raw in limited_lines(path, options.limits):
         try:
             record = _json_object(raw, offset)
+            refuse_rounded_integers(raw, record)
             yield _document(record, path, number, options, skipped)
         except ValueError as error:
             raise ImportFileError(path, str(error), number) from error

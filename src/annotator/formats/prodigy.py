@@ -55,6 +55,7 @@ from annotator.formats.articles import (
     ImportFileError,
     _json_object,
     _json_type,
+    refuse_rounded_integers,
 )
 from annotator.formats.atomic import atomic_output
 from annotator.formats.base import ExportReport, ImportOptions, InvalidAnnotation
@@ -237,6 +238,7 @@ class ProdigyReader:
         for number, offset, raw in limited_lines(path, options.limits, _file_too_large):
             try:
                 task = _json_object(raw, offset)
+                refuse_rounded_integers(raw, task.get("meta"))
                 document = self._document(task, f"{path}:{number}", options)
             except ValueError as error:
                 raise ImportFileError(path, str(error), number) from error
