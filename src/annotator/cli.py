@@ -471,8 +471,7 @@ def _export(args: argparse.Namespace) -> int:
     }
 
     def export(store: Store) -> int:
-        if unknown := _unknown_filter(store, args.annotator, filters["article_ids"]):
-            return _fail(unknown)
+        store.check_filters(args.annotator, filters["labels"], filters["article_ids"])
         target = STANDARD_OUTPUT if args.out == "-" else Path(args.out)
         if target is not STANDARD_OUTPUT:
             store.check_output(*written_paths(args.format, target))
@@ -490,23 +489,6 @@ def _export(args: argparse.Namespace) -> int:
         return 0
 
     return _with_store(args, export)
-
-
-def _unknown_filter(
-    store: Store, annotator: str | None, article_ids: list[str] | None
-) -> str | None:
-    """The error to report if an export filter names an annotator or article the database
-    does not hold (the export would be empty for no reason the user sees)."""
-    unknown = [name for name in article_ids or () if store.find_article(name) is None]
-    if unknown:
-        return f"no article with id {', '.join(map(repr, unknown))} in the database"
-    if annotator is None:
-        return None
-    known = store.annotator_names()
-    if annotator in known:
-        return None
-    listed = f"the annotators are {', '.join(map(repr, known))}" if known else "it has none"
-    return f"no annotator named {annotator!r} in the database; {listed}"
 
 
 def _names(value: str | None) -> list[str] | None:

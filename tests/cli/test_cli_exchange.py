@@ -304,6 +304,17 @@ def test_unknown_annotator_is_an_error_naming_the_annotators(
     assert out.read_bytes() == b"previous\n"
 
 
+def test_a_label_no_span_has_is_an_error_naming_the_labels(
+    source: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(b"previous\n")
+    result = run_cli(capsys, "export", "--db", source, "--out", str(out), "--labels", "PER,per")
+    assert_clean_error(result, "no span has the label 'per'; the labels are ")
+    assert "'PER'" in result.err
+    assert out.read_bytes() == b"previous\n"
+
+
 def test_unknown_annotator_in_a_database_without_any(
     tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -159,3 +159,17 @@ def test_import_into_the_open_article_shows_the_imported_spans(
     assert finished.args[0], finished.args[1]
     assert [(s.label, s.text) for s in window.editor.document.spans] == [("LOC", "Bakhmut")]
     assert window.span_model.rowCount() == 1
+
+
+def test_exporting_only_the_annotations_of_a_user_without_any_is_refused(
+    qtbot: QtBot, make_window: WindowFactory, tmp_path: Path
+) -> None:
+    window = make_window()  # "ana" has not tagged anything yet
+    target = tmp_path / "out.jsonl"
+    runner = window.exchange.start_export("jsonl", target, {"annotator": "zed"})
+    with qtbot.waitSignal(runner.finished, timeout=10_000) as finished:
+        pass
+    ok, message = finished.args
+    assert not ok
+    assert "no annotator named 'zed' in the database" in message
+    assert not target.exists()

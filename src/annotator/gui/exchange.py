@@ -131,6 +131,9 @@ def export_job(workspace: Workspace, name: str, target: Path, filters: dict[str,
     def work(job: Job) -> str:
         writer = writer_for(name)
         workspace.store.check_output(*written_paths(name, target))  # the database: refused
+        workspace.store.check_filters(
+            filters.get("annotator"), filters.get("labels"), filters.get("article_ids")
+        )
         report = ExportReport()
         items = workspace.store.iter_export(**filters)
         writer.write(job.counted(items), target, workspace.schema, report)

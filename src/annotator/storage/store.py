@@ -223,6 +223,31 @@ class Store:
         with self._reading() as connection:
             return list(connection.scalars(select(_ANNOTATOR.name).order_by(_ANNOTATOR.name)))
 
+    def check_filters(
+        self,
+        annotator: str | None = None,
+        labels: Iterable[str] | None = None,
+        article_ids: Iterable[str] | None = None,
+    ) -> None:
+        """Refuse (``StoreError``) export filters that name an annotator, a label or an
+        article the database does not hold: the export would be empty for no reason the user
+        sees (a typo, another spelling)."""
+        unknown = [name for name in article_ids or () if self.find_article(name) is None]
+        if unknown:
+            raise StoreError(f"no article with id {', '.join(map(repr, unknown))} in the database")
+        if annotator is not None and annotator not in (known := self.annotator_names()):
+            listed = f"the annotators are {', '.join(map(repr, known))}" if known else "it has none"
+            raise StoreError(f"no annotator named {annotator!r} in the database; {listed}")
+        if labels is None:
+            return
+        with self._reading() as connection:
+            stored = set(connection.scalars(select(_SPAN.label).distinct()))
+        if missing := [label for label in labels if label not in stored]:
+            listed = ", ".join(map(repr, sorted(stored))) or "none"
+            raise StoreError(
+                f"no span has the label {', '.join(map(repr, missing))}; the labels are {listed}"
+            )
+
     def list_articles(self, annotator: str) -> list[ArticleSummary]:
         """Every article with this annotator's status and span count, in import order."""
         with self._reading() as connection:
