@@ -333,6 +333,20 @@ def test_round_trip_keeps_text_spans_relations_and_article(tmp_path: Path) -> No
         )
 
 
+def test_blank_article_fields_come_back_as_fields_not_meta(tmp_path: Path) -> None:
+    text = "Budi tiba di Jakarta."
+    item = annotated(
+        make_article("a1", text, title="", source="", url=" "),
+        (Span.of(text, 0, 4, "PER"),),
+    )
+    path = tmp_path / "out.jsonl"
+    export([item], path)
+    (document,) = reader.read(path, ImportOptions())
+    article = document.article
+    assert (article.title, article.source, article.url) == ("", "", " ")
+    assert article.meta == {}
+
+
 @pytest.mark.parametrize("status", list(Status))
 def test_round_trip_keeps_every_status(tmp_path: Path, status: Status) -> None:
     path = tmp_path / "out.jsonl"

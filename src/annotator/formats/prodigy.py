@@ -425,16 +425,18 @@ def _article(text: str, meta: dict[str, Any]) -> ArticleIn:
         value = meta.get(key)
         if key == "article_id" and _is_int(value):
             value = str(value)
-        if isinstance(value, str) and value.strip():
+        if isinstance(value, str):  # kept as written, blank too, as the export wrote it
             fields[key] = value
     used = set(fields)
     if isinstance(meta.get("annotator"), str):
         used.add("annotator")
     if _known_status(meta) is not None:
         used.add("status")
+    external_id = fields.pop("article_id", "")
+    title = fields.pop("title", None)
     return ArticleIn(
-        external_id=fields.pop("article_id", "") or str(text_hash(text)),
-        title=fields.pop("title", "") or title_from_text(text),
+        external_id=external_id if external_id.strip() else str(text_hash(text)),
+        title=title_from_text(text) if title is None else title,
         text=text,
         meta={key: value for key, value in meta.items() if key not in used},
         **fields,
