@@ -149,6 +149,11 @@ def test_attributes_are_set_from_the_panel_and_keys_and_undone(
     assert claim.attrs == {"checkworthy": "checkworthy", "verdict": "none"}
     press(qtbot, window, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
     assert window.editor.document.span(claim.id).attrs["verdict"] == "supports"
+    press(qtbot, window, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)  # the first attribute
+    assert window.editor.document.span(claim.id).attrs == {
+        "checkworthy": "unimportant_factual",
+        "verdict": "supports",
+    }
 
 
 def test_claim_in_a_quote_takes_the_quote_speaker_as_claimant(

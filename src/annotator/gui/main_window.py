@@ -126,7 +126,8 @@ class MainWindow(QMainWindow):
         cycles = [
             self._action(
                 f"Next value of attribute &{n}",
-                lambda n=n: editor.cycle_attribute(n - 1),
+                # triggered(checked) would fill the first parameter: n is bound by keyword
+                lambda _checked=False, n=n: editor.cycle_attribute(n - 1),
                 f"Alt+{n}",
             )
             for n in (1, 2, 3)
