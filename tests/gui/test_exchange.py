@@ -173,3 +173,20 @@ def test_exporting_only_the_annotations_of_a_user_without_any_is_refused(
     assert not ok
     assert "no annotator named 'zed' in the database" in message
     assert not target.exists()
+
+
+def test_the_progress_dialog_shows_soon_while_work_runs(
+    qtbot: QtBot, make_window: WindowFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window()
+    tag_first_word(qtbot, window)
+    window.articles.view.selectRow(1)
+    tag_first_word(qtbot, window, "a")
+    store = window.editor.workspace.store
+    gate = threading.Event()
+    export = store.iter_export
+    monkeypatch.setattr(store, "iter_export", lambda **filters: gated(export(**filters), gate))
+    runner = window.exchange.start_export("jsonl", tmp_path / "out.jsonl", {})
+    qtbot.waitUntil(runner.dialog.isVisible, timeout=2_000)  # shown after 300 ms
+    with qtbot.waitSignal(runner.finished, timeout=10_000):
+        gate.set()

@@ -107,6 +107,9 @@ class JobRunner(QObject):
 
     def start(self) -> None:
         self._thread.start()
+        # The dialog's minimum duration counts from the first value; without one it shows only
+        # after Qt's own four seconds.
+        self.dialog.setValue(0)
 
     def _cancel(self) -> None:
         self.job.cancel()
