@@ -67,9 +67,11 @@ def cancel_while_running(qtbot: QtBot, runner: JobRunner, gate: threading.Event)
     return list(finished.args)
 
 
-def test_a_cancelled_export_leaves_no_file(
-    qtbot: QtBot, make_window: WindowFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def window_with_a_held_export(
+    qtbot: QtBot, make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Any, threading.Event]:
+    """A window with spans on two articles, whose exports hold back all but the first record
+    until the returned gate is set."""
     window = make_window()
     tag_first_word(qtbot, window)
     window.articles.view.selectRow(1)
@@ -78,6 +80,13 @@ def test_a_cancelled_export_leaves_no_file(
     gate = threading.Event()
     export = store.iter_export
     monkeypatch.setattr(store, "iter_export", lambda **filters: gated(export(**filters), gate))
+    return window, gate
+
+
+def test_a_cancelled_export_leaves_no_file(
+    qtbot: QtBot, make_window: WindowFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window, gate = window_with_a_held_export(qtbot, make_window, monkeypatch)
     (tmp_path / "out").mkdir()
     runner = window.exchange.start_export("jsonl", tmp_path / "out" / "out.jsonl", {})
     assert cancel_while_running(qtbot, runner, gate) == [False, "Cancelled: nothing was written."]
@@ -178,14 +187,7 @@ def test_exporting_only_the_annotations_of_a_user_without_any_is_refused(
 def test_the_progress_dialog_shows_soon_while_work_runs(
     qtbot: QtBot, make_window: WindowFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    window = make_window()
-    tag_first_word(qtbot, window)
-    window.articles.view.selectRow(1)
-    tag_first_word(qtbot, window, "a")
-    store = window.editor.workspace.store
-    gate = threading.Event()
-    export = store.iter_export
-    monkeypatch.setattr(store, "iter_export", lambda **filters: gated(export(**filters), gate))
+    window, gate = window_with_a_held_export(qtbot, make_window, monkeypatch)
     runner = window.exchange.start_export("jsonl", tmp_path / "out.jsonl", {})
     qtbot.waitUntil(runner.dialog.isVisible, timeout=2_000)  # shown after 300 ms
     with qtbot.waitSignal(runner.finished, timeout=10_000):
