@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from annotator.core.exchange import ImportedDocument
-from annotator.core.models import ArticleIn, Origin, Relation, Span, Status
+from annotator.core.models import ArticleIn, Origin, Relation, Span
 from annotator.core.text import checked_sha256
 from annotator.formats.articles import (
     ImportFileError,
@@ -52,26 +52,13 @@ class NativeReader:
                 yield document
 
 
-class _SoundRecord(BaseModel):
+class _SoundRecord(ExportRecord):
     """A line as :class:`ExportRecord` reads it, validated straight into the domain's spans and
     relations. Most lines pass; one that does not is read again as an ``ExportRecord``, whose
     errors, and whose spans one by one, say what is wrong with it."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    article_id: str
-    title: str
-    text: str
-    text_sha256: str
-    meta: dict[str, Any]
-    source: str | None = None
-    url: str | None = None
-    published: str | None = None
-    language: str | None = None
-    annotator: str
-    status: Status
-    spans: list[Span]
-    relations: list[Relation]
+    spans: list[Span]  # type: ignore[assignment]
+    relations: list[Relation]  # type: ignore[assignment]
 
 
 def _sound(data: dict[str, Any]) -> _SoundRecord | None:
