@@ -26,7 +26,7 @@ from annotator.formats.articles import (
     refuse_rounded_integers,
 )
 from annotator.formats.base import ImportOptions
-from annotator.formats.common import limited_lines
+from annotator.formats.common import ARTICLE_FIELDS, limited_lines
 from annotator.formats.native_jsonl import ExportRecord
 from annotator.formats.unit_detection import report
 
@@ -222,11 +222,8 @@ def _imported(
             external_id=record.article_id,
             title=record.title,
             text=record.text,
-            source=record.source,
-            url=record.url,
-            published=record.published,
-            language=record.language,
             meta=record.meta,
+            **{key: getattr(record, key) for key in ARTICLE_FIELDS},
         ),
         annotator=record.annotator or options.annotator,
         spans=list(spans.values()),
