@@ -66,7 +66,7 @@ def test_tag_after_emoji_with_shift_arrows_and_key(
     shift_select(qtbot, window, cursor_at, start, len("wrote"))
     qtbot.keyClick(window.article_view, Qt.Key.Key_P)
     assert stored_spans(db_url, EMOJI_ARTICLE) == [("PER", start, start + 5, "wrote")]
-    assert window.span_model.rowCount() == 1
+    qtbot.waitUntil(lambda: window.span_model.rowCount() == 1)  # filled once the text shows
 
 
 def test_tag_after_crlf_by_mouse_double_click_and_button(

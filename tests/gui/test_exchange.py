@@ -167,7 +167,7 @@ def test_import_into_the_open_article_shows_the_imported_spans(
         pass
     assert finished.args[0], finished.args[1]
     assert [(s.label, s.text) for s in window.editor.document.spans] == [("LOC", "Bakhmut")]
-    assert window.span_model.rowCount() == 1
+    qtbot.waitUntil(lambda: window.span_model.rowCount() == 1)  # filled once the text shows
 
 
 def test_exporting_only_the_annotations_of_a_user_without_any_is_refused(

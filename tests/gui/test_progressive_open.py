@@ -110,7 +110,10 @@ def test_long_article_opens_with_what_is_on_screen_then_reads_the_rest(
     assert loaded_until is not None and 0 < loaded_until < len(article.text) // 4
     head = [s for s in article.spans if s.start < loaded_until]
     assert document.spans == head and head
-    assert window.span_model.rowCount() == len(head)
+    # The span table and the article list follow once the text is on screen: drawing them
+    # first would delay it.
+    assert window.span_model.rowCount() == 0
+    assert window.articles.view.currentIndex().row() != article_row(window, article.id)
     assert document.relations() == []
     first_block = window.article_view.document().firstBlock()
     assert first_block.layout().formats(), "the spans on screen are highlighted at once"
@@ -120,6 +123,24 @@ def test_long_article_opens_with_what_is_on_screen_then_reads_the_rest(
     assert document.relations() == [article.relation]
     assert window.span_model.rowCount() == len(article.spans)
     assert window.span_model.span_at(len(article.spans) - 1) == article.spans[-1]
+    assert window.articles.view.currentIndex().row() == article_row(window, article.id)
+
+
+def article_row(window: MainWindow, article_id: int) -> int:
+    panel = window.articles
+    row = panel.model.row_of(article_id)
+    assert row is not None
+    return panel.proxy.mapFromSource(panel.model.index(row, 0)).row()
+
+
+def test_a_hidden_window_fills_the_span_table_at_once(
+    qtbot: QtBot, idle_window: MainWindow, long_articles: list[LongArticle]
+) -> None:
+    window = idle_window
+    window.hide()  # nothing will be painted, so nothing may wait for a paint
+    document = open_without_events(window, long_articles[1])
+    assert window.span_model.rowCount() == len(document.spans) > 0
+    assert window.articles.view.currentIndex().row() == article_row(window, document.article.id)
 
 
 def test_tagging_before_the_rest_arrives_reads_it_first(

@@ -87,9 +87,7 @@ class Editor(QObject):
         view.clicked.connect(self._clicked)
         # The view has read the spans it shows; the rest is read once the article is on
         # screen, so that reading never delays the first paint. Suggestions follow.
-        view.shown.connect(
-            lambda document: QTimer.singleShot(0, lambda: self._complete_in_background(document))
-        )
+        view.shown.connect(lambda document: QTimer.singleShot(0, lambda: self._shown(document)))
         view.selectionChanged.connect(self._text_selection_changed)
         spans.selectionModel().currentRowChanged.connect(self._table_row_changed)
         articles.articleActivated.connect(self.open_article)
@@ -144,9 +142,13 @@ class Editor(QObject):
         self._selected = self._suggestion = self._candidate = None
         self._link = None
         self.undo_group.setActiveStack(stack)
-        self._table_model.set_document(document)
+        if self._view.isVisible():
+            # The span table and the article list follow once the text is on screen (see
+            # ``_shown``): drawing them first would delay the text by half as much again.
+            self._table_model.set_document(None)
+        else:
+            self._show_in_panels(document)
         self._view.show_article(document)
-        self._articles.select_article(article_id)
         self._refresh_selection()
         self.documentOpened.emit(document)
         if fresh and document.complete:
@@ -190,6 +192,19 @@ class Editor(QObject):
         self._table_model.set_document(None)
         self._view.clear_article()
         self._refresh_selection()
+
+    def _shown(self, document: ArticleDocument) -> None:
+        """The article's text has been painted: the panels follow, then the rest is read."""
+        if document is self.document:
+            self._show_in_panels(document)
+        self._complete_in_background(document)
+
+    def _show_in_panels(self, document: ArticleDocument) -> None:
+        """Select the article in the list and show its spans in the table."""
+        self._articles.select_article(document.article.id)
+        if self._table_model.document is not document:
+            self._table_model.set_document(document)
+            self._refresh_selection()
 
     def _complete_in_background(self, document: ArticleDocument) -> None:
         """Read the spans the view has not asked for, and every relation, on a pool thread."""

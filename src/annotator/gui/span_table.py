@@ -87,6 +87,10 @@ class SpanTableModel(ColumnsModel):
             else:
                 signal.disconnect(slot)
 
+    @property
+    def document(self) -> ArticleDocument | None:
+        return self._document
+
     def span_at(self, row: int) -> Span | None:
         if self._document is None or not 0 <= row < len(self._document.spans):
             return None
