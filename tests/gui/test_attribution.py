@@ -156,6 +156,25 @@ def test_attributes_are_set_from_the_panel_and_keys_and_undone(
     }
 
 
+def test_an_attribute_is_chosen_in_its_combo_with_down_and_return(
+    qtbot: QtBot, make_window: WindowFactory, db_url: str
+) -> None:
+    window = make_window()
+    quote = tag(qtbot, window, *quote_range(window.editor.document.text), Qt.Key.Key_Q)
+    combo = window.details.combos["type"]
+    combo.setFocus()
+    qtbot.waitUntil(combo.hasFocus)
+    qtbot.keyClick(combo, Qt.Key.Key_Down)
+    qtbot.keyClick(combo, Qt.Key.Key_Return)  # the combo that saved the value is still there
+    assert window.details.combos["type"] is combo and combo.currentText() == "indirect"
+    store = Store.open(db_url)
+    (stored,) = store.annotations(window.editor.document.article.id, "ana").spans
+    store.close()
+    assert stored.id == quote.id and stored.attrs == {"type": "indirect"}
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)
+    assert combo.currentText() == "direct"
+
+
 def test_claim_in_a_quote_takes_the_quote_speaker_as_claimant(
     qtbot: QtBot, make_window: WindowFactory, db_url: str, tmp_path: Path
 ) -> None:
