@@ -257,7 +257,10 @@ class Editor(QObject):
         return any(document is kept for kept, _stack in self._stacks.values())
 
     def open_next(self) -> None:
-        """Open the next article (in list order, wrapping) that is neither done nor skipped."""
+        """Open the next article (in list order, wrapping) that is neither done nor skipped.
+
+        The order is the whole list's, whatever the filter shows: the article opened is listed.
+        """
         summaries = self._articles.model.summaries()
         if not summaries:
             return
