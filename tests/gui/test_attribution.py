@@ -123,6 +123,40 @@ def test_linking_from_the_entity_end_and_deleting_a_span_removes_and_restores_li
     assert window.editor.document.span(speaker.id) is not None
 
 
+def test_relabelling_removes_the_links_the_new_label_refuses_and_undo_restores_them(
+    qtbot: QtBot, make_window: WindowFactory, db_url: str
+) -> None:
+    window = make_window()
+    quote, cue, speaker = tag_quote_cue_speaker(qtbot, window)
+    window.editor.select_span(quote.id)
+    press(qtbot, window, Qt.Key.Key_S)
+    window.editor.complete_link(speaker.id)
+    press(qtbot, window, Qt.Key.Key_V)
+    window.editor.complete_link(cue.id)
+    both = {("speaker", quote.id, speaker.id), ("cue", quote.id, cue.id)}
+    window.editor.select_span(speaker.id)
+    press(qtbot, window, Qt.Key.Key_O)  # PER -> ORG: an ORG can be a speaker
+    assert stored_relations(db_url, window) == both
+    press(qtbot, window, Qt.Key.Key_L)  # ORG -> LOC: a LOC cannot
+    assert stored_relations(db_url, window) == {("cue", quote.id, cue.id)}
+    assert window.editor.document.span(speaker.id).label == "LOC"
+    message = window.statusBar().currentMessage()
+    assert "removing its speaker link with ““Kami tidak dapat" in message
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)  # one step: label and link come back together
+    assert stored_relations(db_url, window) == both
+    assert window.editor.document.span(speaker.id).label == "ORG"
+    assert window.details.links.count() == 1
+    press(qtbot, window, Qt.Key.Key_Z, CTRL_SHIFT)
+    assert stored_relations(db_url, window) == {("cue", quote.id, cue.id)}
+    assert window.details.links.count() == 0
+    window.close()
+    again = make_window()
+    assert {(r.label, r.head, r.child) for r in again.editor.document.relations()} == {
+        ("cue", quote.id, cue.id)
+    }
+    assert again.editor.document.span(speaker.id).label == "LOC"
+
+
 def test_attributes_are_set_from_the_panel_and_keys_and_undone(
     qtbot: QtBot, make_window: WindowFactory, db_url: str
 ) -> None:

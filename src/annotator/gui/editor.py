@@ -306,7 +306,9 @@ class Editor(QObject):
                 else a.default
                 for a in attributes
             }
-            self._push(UpdateSpanCommand(document, selected.id, label=label, attrs=attrs))
+            command = UpdateSpanCommand(document, selected.id, label=label, attrs=attrs)
+            if self._push(command) and command.unlinked:
+                self.message.emit(f"{command.text()}, which a {label} cannot have.")
 
     def set_attribute(self, name: str, value: str) -> None:
         span = self.selected_span
