@@ -87,3 +87,18 @@ def test_done_and_next_under_a_filter_visits_every_article_in_order(
     assert visited == ids
     assert listed(window) == ids[-1:]  # the done ones left the filter as they were left
     assert window.progress_label.text() == f"{len(ids) - 1} / {len(ids)} done"
+
+
+def test_next_unfinished_from_the_last_unfinished_article_says_so(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    window = make_window()
+    ids = [s.id for s in window.articles.model.summaries()]
+    for _ in ids[1:]:
+        qtbot.keyClick(window.article_view, Qt.Key.Key_Return, CTRL)
+    assert window.editor.document.article.id == ids[-1]
+    qtbot.keyClick(window.article_view, Qt.Key.Key_N, CTRL)
+    assert window.editor.document.article.id == ids[-1]
+    assert window.statusBar().currentMessage() == "This is the last unfinished article."
+    qtbot.keyClick(window.article_view, Qt.Key.Key_Return, CTRL)
+    assert window.statusBar().currentMessage() == "Every article is done or skipped."

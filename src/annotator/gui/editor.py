@@ -272,7 +272,10 @@ class Editor(QObject):
             if summary.id != current and summary.status not in (Status.DONE, Status.SKIPPED):
                 self.open_article(summary.id)
                 return
-        self.message.emit("Every article is done or skipped.")
+        if self.document is not None and self.document.status not in (Status.DONE, Status.SKIPPED):
+            self.message.emit("This is the last unfinished article.")
+        else:
+            self.message.emit("Every article is done or skipped.")
 
     # -------------------------------------------------------------- editing
 
