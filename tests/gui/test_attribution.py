@@ -106,6 +106,33 @@ def test_forbidden_link_is_refused_with_a_message(
     assert "Not linked" in window.statusBar().currentMessage()
 
 
+def test_a_span_cannot_be_linked_to_itself(
+    qtbot: QtBot, make_window: WindowFactory, db_url: str, cursor_at: CursorAt
+) -> None:
+    window = make_window()
+    quote = tag(qtbot, window, *quote_range(window.editor.document.text), Qt.Key.Key_Q)
+    press(qtbot, window, Qt.Key.Key_T)  # a quote "continues" a quote ...
+    click(qtbot, window, cursor_at, quote.start + 3)  # ... but not itself
+    assert stored_relations(db_url, window) == set()
+    assert "cannot be linked to itself" in window.statusBar().currentMessage()
+    assert window.editor._link is not None  # still linking: another span can be chosen
+    press(qtbot, window, Qt.Key.Key_Escape)
+    assert window.statusBar().currentMessage() == "Link cancelled."
+
+
+def test_a_click_inside_the_span_being_linked_links_the_span_around_it(
+    qtbot: QtBot, make_window: WindowFactory, db_url: str, cursor_at: CursorAt
+) -> None:
+    window = make_window()
+    text = window.editor.document.text
+    quote = tag(qtbot, window, *quote_range(text), Qt.Key.Key_Q)
+    claim_start = text.index("keputusan tersebut dibuat", quote.start)
+    claim = tag(qtbot, window, claim_start, claim_start + 25, Qt.Key.Key_K)
+    press(qtbot, window, Qt.Key.Key_I)  # in_quote, from the claim
+    click(qtbot, window, cursor_at, claim.start + 3)
+    assert stored_relations(db_url, window) == {("in_quote", claim.id, quote.id)}
+
+
 def test_linking_from_the_entity_end_and_deleting_a_span_removes_and_restores_links(
     qtbot: QtBot, make_window: WindowFactory, db_url: str, cursor_at: CursorAt
 ) -> None:

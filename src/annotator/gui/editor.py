@@ -406,6 +406,9 @@ class Editor(QObject):
         span, other = self.document.span(span_id), self.document.span(other_id)
         if span is None or other is None:
             return
+        if other_id == span_id:
+            self.message.emit("A span cannot be linked to itself: choose another; Esc cancels.")
+            return
         if relation_type.allows(span.label, other.label):
             head, child = span, other
         elif relation_type.allows(other.label, span.label):
@@ -418,7 +421,7 @@ class Editor(QObject):
             )
             return
         self._link = self._candidate = None
-        if head.id == child.id or self.document.has_relation(head.id, child.id, relation_type.name):
+        if self.document.has_relation(head.id, child.id, relation_type.name):
             self.message.emit("That link exists already.")
         else:
             relation = Relation(head=head.id, child=child.id, label=relation_type.name)
@@ -622,7 +625,10 @@ class Editor(QObject):
         spans = document.index.at(position)
         if self._link is not None:
             if spans:
-                self.complete_link(spans[0].id)
+                # A click inside the span the link starts from means a span enclosing it
+                # (a claim's quote, say), if there is one.
+                head = self._link[1]
+                self.complete_link(next((s.id for s in spans if s.id != head), spans[0].id))
             else:
                 self.message.emit("Click a highlighted span to link it; Esc cancels.")
             return
