@@ -106,6 +106,33 @@ def test_forbidden_link_is_refused_with_a_message(
     assert "Not linked" in window.statusBar().currentMessage()
 
 
+def test_a_span_cannot_be_linked_to_itself(
+    qtbot: QtBot, make_window: WindowFactory, db_url: str, cursor_at: CursorAt
+) -> None:
+    window = make_window()
+    quote = tag(qtbot, window, *quote_range(window.editor.document.text), Qt.Key.Key_Q)
+    press(qtbot, window, Qt.Key.Key_T)  # a quote "continues" a quote ...
+    click(qtbot, window, cursor_at, quote.start + 3)  # ... but not itself
+    assert stored_relations(db_url, window) == set()
+    assert "cannot be linked to itself" in window.statusBar().currentMessage()
+    assert window.editor._link is not None  # still linking: another span can be chosen
+    press(qtbot, window, Qt.Key.Key_Escape)
+    assert window.statusBar().currentMessage() == "Link cancelled."
+
+
+def test_a_click_inside_the_span_being_linked_links_the_span_around_it(
+    qtbot: QtBot, make_window: WindowFactory, db_url: str, cursor_at: CursorAt
+) -> None:
+    window = make_window()
+    text = window.editor.document.text
+    quote = tag(qtbot, window, *quote_range(text), Qt.Key.Key_Q)
+    claim_start = text.index("keputusan tersebut dibuat", quote.start)
+    claim = tag(qtbot, window, claim_start, claim_start + 25, Qt.Key.Key_K)
+    press(qtbot, window, Qt.Key.Key_I)  # in_quote, from the claim
+    click(qtbot, window, cursor_at, claim.start + 3)
+    assert stored_relations(db_url, window) == {("in_quote", claim.id, quote.id)}
+
+
 def test_linking_from_the_entity_end_and_deleting_a_span_removes_and_restores_links(
     qtbot: QtBot, make_window: WindowFactory, db_url: str, cursor_at: CursorAt
 ) -> None:
@@ -121,6 +148,40 @@ def test_linking_from_the_entity_end_and_deleting_a_span_removes_and_restores_li
     press(qtbot, window, Qt.Key.Key_Z, CTRL)
     assert stored_relations(db_url, window) == {("speaker", quote.id, speaker.id)}
     assert window.editor.document.span(speaker.id) is not None
+
+
+def test_relabelling_removes_the_links_the_new_label_refuses_and_undo_restores_them(
+    qtbot: QtBot, make_window: WindowFactory, db_url: str
+) -> None:
+    window = make_window()
+    quote, cue, speaker = tag_quote_cue_speaker(qtbot, window)
+    window.editor.select_span(quote.id)
+    press(qtbot, window, Qt.Key.Key_S)
+    window.editor.complete_link(speaker.id)
+    press(qtbot, window, Qt.Key.Key_V)
+    window.editor.complete_link(cue.id)
+    both = {("speaker", quote.id, speaker.id), ("cue", quote.id, cue.id)}
+    window.editor.select_span(speaker.id)
+    press(qtbot, window, Qt.Key.Key_O)  # PER -> ORG: an ORG can be a speaker
+    assert stored_relations(db_url, window) == both
+    press(qtbot, window, Qt.Key.Key_L)  # ORG -> LOC: a LOC cannot
+    assert stored_relations(db_url, window) == {("cue", quote.id, cue.id)}
+    assert window.editor.document.span(speaker.id).label == "LOC"
+    message = window.statusBar().currentMessage()
+    assert "removing its speaker link with ““Kami tidak dapat" in message
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)  # one step: label and link come back together
+    assert stored_relations(db_url, window) == both
+    assert window.editor.document.span(speaker.id).label == "ORG"
+    assert window.details.links.count() == 1
+    press(qtbot, window, Qt.Key.Key_Z, CTRL_SHIFT)
+    assert stored_relations(db_url, window) == {("cue", quote.id, cue.id)}
+    assert window.details.links.count() == 0
+    window.close()
+    again = make_window()
+    assert {(r.label, r.head, r.child) for r in again.editor.document.relations()} == {
+        ("cue", quote.id, cue.id)
+    }
+    assert again.editor.document.span(speaker.id).label == "LOC"
 
 
 def test_attributes_are_set_from_the_panel_and_keys_and_undone(
@@ -154,6 +215,25 @@ def test_attributes_are_set_from_the_panel_and_keys_and_undone(
         "checkworthy": "unimportant_factual",
         "verdict": "supports",
     }
+
+
+def test_an_attribute_is_chosen_in_its_combo_with_down_and_return(
+    qtbot: QtBot, make_window: WindowFactory, db_url: str
+) -> None:
+    window = make_window()
+    quote = tag(qtbot, window, *quote_range(window.editor.document.text), Qt.Key.Key_Q)
+    combo = window.details.combos["type"]
+    combo.setFocus()
+    qtbot.waitUntil(combo.hasFocus)
+    qtbot.keyClick(combo, Qt.Key.Key_Down)
+    qtbot.keyClick(combo, Qt.Key.Key_Return)  # the combo that saved the value is still there
+    assert window.details.combos["type"] is combo and combo.currentText() == "indirect"
+    store = Store.open(db_url)
+    (stored,) = store.annotations(window.editor.document.article.id, "ana").spans
+    store.close()
+    assert stored.id == quote.id and stored.attrs == {"type": "indirect"}
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)
+    assert combo.currentText() == "direct"
 
 
 def test_claim_in_a_quote_takes_the_quote_speaker_as_claimant(

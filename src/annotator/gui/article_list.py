@@ -1,4 +1,8 @@
-"""The article list: title, status and number of spans, with a filter box."""
+"""The article list: title, status and number of spans, with a filter box.
+
+The list follows the open article but never chooses it: filtering keeps the open article's row
+(so it stays visible and selected), and only the user's choice of a row asks to open another.
+"""
 
 from __future__ import annotations
 
@@ -30,11 +34,13 @@ _STATUS_TEXT = {"todo": "to do", "in_progress": "in progress", "done": "done", "
 class ArticleListModel(ColumnsModel):
     HEADERS = ("Title", "Status", "Spans")
     ArticleIdRole = Qt.ItemDataRole.UserRole + 1
+    OpenRole = Qt.ItemDataRole.UserRole + 2  # whether the row is the open article
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._rows: list[ArticleSummary] = []
         self._row_of: dict[int, int] = {}
+        self._open: int | None = None  # article id
 
     def set_articles(self, rows: list[ArticleSummary]) -> None:
         self.beginResetModel()
@@ -49,6 +55,13 @@ class ArticleListModel(ColumnsModel):
             return
         self._rows[row] = self._rows[row].model_copy(update=changes)
         self.row_changed(row)
+
+    def set_open(self, article_id: int) -> None:
+        previous, self._open = self._open, article_id
+        for changed in (previous, article_id):
+            row = self._row_of.get(changed) if changed is not None else None
+            if row is not None:
+                self.row_changed(row)
 
     def summaries(self) -> list[ArticleSummary]:
         return list(self._rows)
@@ -75,20 +88,33 @@ class ArticleListModel(ColumnsModel):
             return f"{summary.title}\n{summary.external_id}"
         if role == self.ArticleIdRole:
             return summary.id
+        if role == self.OpenRole:
+            return summary.id == self._open
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 2:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
 
+class ArticleFilter(QSortFilterProxyModel):
+    """The rows that match the filter text, and the open article's row whatever its text: were
+    it filtered out, the list's current row would move to another article."""
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        if super().filterAcceptsRow(source_row, source_parent):
+            return True
+        index = self.sourceModel().index(source_row, 0, source_parent)
+        return bool(index.data(ArticleListModel.OpenRole))
+
+
 class ArticleListPanel(QWidget):
-    """Filter box above the list; selecting a row asks to open that article."""
+    """Filter box above the list; choosing a row asks to open that article."""
 
     articleActivated = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = ArticleListModel(self)
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = ArticleFilter(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.proxy.setFilterKeyColumn(-1)
@@ -124,16 +150,24 @@ class ArticleListPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.filter)
         layout.addWidget(self.view)
+        self._following = False  # the list is being moved to the article opened
 
     def select_article(self, article_id: int) -> None:
+        """Show the article just opened as the list's current row."""
         row = self.model.row_of(article_id)
         if row is None:
             return
-        index = self.proxy.mapFromSource(self.model.index(row, 0))
-        if index.isValid():
+        self._following = True
+        try:
+            # The previous article's row leaves the list if it does not match the filter,
+            # which moves the current row: that move is not the user's choice.
+            self.model.set_open(article_id)
+            index = self.proxy.mapFromSource(self.model.index(row, 0))
             self.view.selectRow(index.row())
             self.view.scrollTo(index)
+        finally:
+            self._following = False
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if current.isValid():
+        if current.isValid() and not self._following:
             self.articleActivated.emit(current.data(ArticleListModel.ArticleIdRole))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 if TYPE_CHECKING:
     from annotator.core.models import Span
-    from annotator.core.schema import Label
+    from annotator.core.schema import Attribute, Label
     from annotator.gui.document import Link
 
 
@@ -44,6 +44,7 @@ class AttributePanel(QWidget):
         self._form = QFormLayout(self._form_host)
         self._form.setContentsMargins(0, 0, 0, 0)
         self.combos: dict[str, QComboBox] = {}
+        self._attributes: tuple[Attribute, ...] = ()  # what the combos are for
         self.links = QListWidget(self)
         self.links.setObjectName("linkList")
         self.unlink = QPushButton("Remove link", self)
@@ -63,9 +64,9 @@ class AttributePanel(QWidget):
         layout.addWidget(self.unlink)
 
     def show_span(self, span: Span | None, label: Label | None, links: list[Link]) -> None:
-        while self._form.rowCount():
-            self._form.removeRow(0)
-        self.combos = {}
+        attributes = label.attributes if span is not None and label is not None else ()
+        if attributes != self._attributes:
+            self._build_form(attributes)
         self.links.clear()
         self.unlink.setEnabled(False)
         if span is None or label is None:
@@ -73,21 +74,33 @@ class AttributePanel(QWidget):
             return
         text = " ".join(span.text.split())
         self.heading.setText(f"{span.label}: “{text if len(text) <= 80 else text[:79] + '…'}”")
-        for attribute in label.attributes:
+        # Values are updated in place: a combo that has just saved its value is still
+        # handling the key or click that chose it, and must not be deleted under it.
+        for attribute in attributes:
+            combo = self.combos[attribute.name]
+            with QSignalBlocker(combo):
+                combo.setCurrentText(str(span.attrs.get(attribute.name, attribute.default)))
+        for link in links:
+            item = QListWidgetItem(describe_link(link), self.links)
+            if link.relation.origin != "derived":
+                item.setData(Qt.ItemDataRole.UserRole, link.relation.id)
+
+    def _build_form(self, attributes: tuple[Attribute, ...]) -> None:
+        """One combo per attribute of the selected span's label."""
+        while self._form.rowCount():
+            self._form.removeRow(0)
+        self.combos = {}
+        self._attributes = attributes
+        for attribute in attributes:
             combo = QComboBox(self._form_host)
             combo.setObjectName(f"attr_{attribute.name}")
             combo.addItems(list(attribute.values))
-            combo.setCurrentText(str(span.attrs.get(attribute.name, attribute.default)))
             combo.setToolTip(attribute.description)
             combo.currentTextChanged.connect(
                 lambda value, name=attribute.name: self.attributeChosen.emit(name, value)
             )
             self._form.addRow(attribute.name, combo)
             self.combos[attribute.name] = combo
-        for link in links:
-            item = QListWidgetItem(describe_link(link), self.links)
-            if link.relation.origin != "derived":
-                item.setData(Qt.ItemDataRole.UserRole, link.relation.id)
 
     def _unlink_current(self) -> None:
         item = self.links.currentItem()

@@ -48,7 +48,11 @@ class DeleteSpanCommand(QUndoCommand):
 
 
 class UpdateSpanCommand(QUndoCommand):
-    """Changes a span's label and/or attributes."""
+    """Changes a span's label and/or attributes.
+
+    A new label also removes the span's links that the schema allows with the old label and
+    refuses with the new one (``unlinked``); undo restores them, with their ids.
+    """
 
     def __init__(
         self,
@@ -60,8 +64,14 @@ class UpdateSpanCommand(QUndoCommand):
     ) -> None:
         span = document.span(span_id)
         assert span is not None
+        self.unlinked: tuple[Relation, ...] = ()
         if label is not None and label != span.label:
+            self.unlinked = tuple(document.relations_refused(span_id, label))
             text = f"Relabel “{_short(span.text)}” {span.label} → {label}"
+            if self.unlinked:
+                text += ", removing its " + ", ".join(
+                    _describe_link(document, relation, span_id) for relation in self.unlinked
+                )
         else:
             text = f"Set attributes of “{_short(span.text)}”"
         super().__init__(text)
@@ -71,12 +81,16 @@ class UpdateSpanCommand(QUndoCommand):
         self._new = (label or span.label, dict(span.attrs if attrs is None else attrs))
 
     def redo(self) -> None:
+        for relation in self.unlinked:
+            self._document.remove_relation(relation.id)
         label, attrs = self._new
         self._document.update_span(self._span_id, label=label, attrs=attrs)
 
     def undo(self) -> None:
         label, attrs = self._old
         self._document.update_span(self._span_id, label=label, attrs=attrs)
+        for relation in self.unlinked:
+            self._document.add_relation(relation)
 
 
 class AddRelationCommand(QUndoCommand):
@@ -202,6 +216,12 @@ class AcceptSuggestionsCommand(QUndoCommand):
                 self._document.remove_relation(relation.id)
         for span in reversed(self._spans):
             self._document.remove_span(span.id)
+
+
+def _describe_link(document: ArticleDocument, relation: Relation, span_id: str) -> str:
+    other = document.span(relation.child if relation.head == span_id else relation.head)
+    assert other is not None
+    return f"{relation.label} link with “{_short(other.text)}”"
 
 
 def _short(text: str, limit: int = 30) -> str:

@@ -142,6 +142,7 @@ class ArticleDocument(QObject):
         for relation in annotations.relations:
             self._remember(relation)
         self._attribution = Attribution(schema)
+        self._relation_types = {relation.name: relation for relation in schema.relations}
         self.index: SpanIndex[Span] = SpanIndex(self._spans)
         self._offered = SuggestionSet()
         self._rejected: set[str] = set()
@@ -292,6 +293,21 @@ class ArticleDocument(QObject):
             elif relation.child == span_id and (other := self._by_id.get(relation.head)):
                 links.append(Link(relation, other, outgoing=False))
         return sorted(links, key=lambda link: (not link.outgoing, link.other.start))
+
+    def relations_refused(self, span_id: str, label: str) -> list[Relation]:
+        """Stored relations of the span that their type allows now and would refuse were the
+        span labelled ``label``."""
+        refused = []
+        for relation in self.relations_of(span_id):
+            head, child = self._by_id.get(relation.head), self._by_id.get(relation.child)
+            kind = self._relation_types.get(relation.label)
+            if head is None or child is None or kind is None:
+                continue
+            new_head = label if head.id == span_id else head.label
+            new_child = label if child.id == span_id else child.label
+            if kind.allows(head.label, child.label) and not kind.allows(new_head, new_child):
+                refused.append(relation)
+        return refused
 
     def has_relation(self, head: str, child: str, label: str) -> bool:
         return any(

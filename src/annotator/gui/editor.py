@@ -272,7 +272,10 @@ class Editor(QObject):
         return any(document is kept for kept, _stack in self._stacks.values())
 
     def open_next(self) -> None:
-        """Open the next article (in list order, wrapping) that is neither done nor skipped."""
+        """Open the next article (in list order, wrapping) that is neither done nor skipped.
+
+        The order is the whole list's, whatever the filter shows: the article opened is listed.
+        """
         summaries = self._articles.model.summaries()
         if not summaries:
             return
@@ -284,7 +287,10 @@ class Editor(QObject):
             if summary.id != current and summary.status not in (Status.DONE, Status.SKIPPED):
                 self.open_article(summary.id)
                 return
-        self.message.emit("Every article is done or skipped.")
+        if self.document is not None and self.document.status not in (Status.DONE, Status.SKIPPED):
+            self.message.emit("This is the last unfinished article.")
+        else:
+            self.message.emit("Every article is done or skipped.")
 
     # -------------------------------------------------------------- editing
 
@@ -318,7 +324,9 @@ class Editor(QObject):
                 else a.default
                 for a in attributes
             }
-            self._push(UpdateSpanCommand(document, selected.id, label=label, attrs=attrs))
+            command = UpdateSpanCommand(document, selected.id, label=label, attrs=attrs)
+            if self._push(command) and command.unlinked:
+                self.message.emit(f"{command.text()}, which a {label} cannot have.")
 
     def set_attribute(self, name: str, value: str) -> None:
         span = self.selected_span
@@ -413,6 +421,9 @@ class Editor(QObject):
         span, other = self.document.span(span_id), self.document.span(other_id)
         if span is None or other is None:
             return
+        if other_id == span_id:
+            self.message.emit("A span cannot be linked to itself: choose another; Esc cancels.")
+            return
         if relation_type.allows(span.label, other.label):
             head, child = span, other
         elif relation_type.allows(other.label, span.label):
@@ -425,7 +436,7 @@ class Editor(QObject):
             )
             return
         self._link = self._candidate = None
-        if head.id == child.id or self.document.has_relation(head.id, child.id, relation_type.name):
+        if self.document.has_relation(head.id, child.id, relation_type.name):
             self.message.emit("That link exists already.")
         else:
             relation = Relation(head=head.id, child=child.id, label=relation_type.name)
@@ -629,7 +640,10 @@ class Editor(QObject):
         spans = document.index.at(position)
         if self._link is not None:
             if spans:
-                self.complete_link(spans[0].id)
+                # A click inside the span the link starts from means a span enclosing it
+                # (a claim's quote, say), if there is one.
+                head = self._link[1]
+                self.complete_link(next((s.id for s in spans if s.id != head), spans[0].id))
             else:
                 self.message.emit("Click a highlighted span to link it; Esc cancels.")
             return

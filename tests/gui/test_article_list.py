@@ -1,0 +1,104 @@
+"""The article list and its filter follow the open article; only the user's choice of a row,
+or Ctrl+Return / Ctrl+N, opens another."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from annotator.core.models import Status
+from annotator.gui.article_list import ArticleListModel
+from annotator.gui.main_window import MainWindow
+from annotator.storage.store import Store
+from conftest import WindowFactory
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def listed(window: MainWindow) -> list[int]:
+    proxy = window.articles.proxy
+    return [
+        proxy.index(row, 0).data(ArticleListModel.ArticleIdRole) for row in range(proxy.rowCount())
+    ]
+
+
+def current_row_article(window: MainWindow) -> int:
+    return window.articles.view.currentIndex().data(ArticleListModel.ArticleIdRole)
+
+
+def test_typing_a_filter_keeps_the_open_article_open_and_selected(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    window = make_window()
+    summaries = window.articles.model.summaries()
+    first = window.editor.document.article.id
+    rover = next(s.id for s in summaries if "rover" in s.title)
+    qtbot.keyClicks(window.articles.filter, "rover")
+    assert window.editor.document.article.id == first
+    assert listed(window) == [first, rover]  # the open article stays listed, though no match
+    assert current_row_article(window) == first
+    window.articles.filter.clear()
+    assert window.editor.document.article.id == first
+    assert current_row_article(window) == first
+    # Clicking a row is a choice: it opens that article.
+    qtbot.keyClicks(window.articles.filter, "rover")
+    view = window.articles.view
+    qtbot.mouseClick(
+        view.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=view.visualRect(view.model().index(1, 0)).center(),
+    )
+    assert window.editor.document.article.id == rover
+    assert listed(window) == [rover]
+
+
+def test_tagging_under_a_status_filter_stays_on_the_article_and_undo_acts_on_it(
+    qtbot: QtBot, make_window: WindowFactory, db_url: str
+) -> None:
+    window = make_window()
+    document = window.editor.document
+    window.articles.filter.setText("to do")
+    text = document.text
+    start = text.index("Ukraina")
+    window.article_view.select_range(start, start + len("Ukraina"))
+    qtbot.keyClick(window.article_view, Qt.Key.Key_G)  # to do -> in progress
+    assert window.editor.document is document
+    assert document.status == Status.IN_PROGRESS
+    assert current_row_article(window) == document.article.id
+    qtbot.keyClick(window.article_view, Qt.Key.Key_Z, CTRL)
+    assert window.editor.document is document and document.spans == []
+    store = Store.open(db_url)
+    try:
+        assert not store.annotations(document.article.id, "ana").spans
+    finally:
+        store.close()
+
+
+def test_done_and_next_under_a_filter_visits_every_article_in_order(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    window = make_window()
+    window.articles.filter.setText("to do")
+    ids = [s.id for s in window.articles.model.summaries()]
+    visited = [window.editor.document.article.id]
+    for _ in ids[1:]:
+        qtbot.keyClick(window.article_view, Qt.Key.Key_Return, CTRL)
+        visited.append(window.editor.document.article.id)
+    assert visited == ids
+    assert listed(window) == ids[-1:]  # the done ones left the filter as they were left
+    assert window.progress_label.text() == f"{len(ids) - 1} / {len(ids)} done"
+
+
+def test_next_unfinished_from_the_last_unfinished_article_says_so(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    window = make_window()
+    ids = [s.id for s in window.articles.model.summaries()]
+    for _ in ids[1:]:
+        qtbot.keyClick(window.article_view, Qt.Key.Key_Return, CTRL)
+    assert window.editor.document.article.id == ids[-1]
+    qtbot.keyClick(window.article_view, Qt.Key.Key_N, CTRL)
+    assert window.editor.document.article.id == ids[-1]
+    assert window.statusBar().currentMessage() == "This is the last unfinished article."
+    qtbot.keyClick(window.article_view, Qt.Key.Key_Return, CTRL)
+    assert window.statusBar().currentMessage() == "Every article is done or skipped."
