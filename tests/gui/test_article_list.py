@@ -26,12 +26,19 @@ def current_row_article(window: MainWindow) -> int:
     return window.articles.view.currentIndex().data(ArticleListModel.ArticleIdRole)
 
 
+def follows(qtbot: QtBot, window: MainWindow) -> None:
+    """Wait until the list shows the open article as current: it follows once the article's
+    text is on screen."""
+    qtbot.waitUntil(lambda: current_row_article(window) == window.editor.document.article.id)
+
+
 def test_typing_a_filter_keeps_the_open_article_open_and_selected(
     qtbot: QtBot, make_window: WindowFactory
 ) -> None:
     window = make_window()
     summaries = window.articles.model.summaries()
     first = window.editor.document.article.id
+    follows(qtbot, window)
     rover = next(s.id for s in summaries if "rover" in s.title)
     qtbot.keyClicks(window.articles.filter, "rover")
     assert window.editor.document.article.id == first
@@ -49,7 +56,23 @@ def test_typing_a_filter_keeps_the_open_article_open_and_selected(
         pos=view.visualRect(view.model().index(1, 0)).center(),
     )
     assert window.editor.document.article.id == rover
-    assert listed(window) == [rover]
+    qtbot.waitUntil(lambda: listed(window) == [rover])  # the first one no longer kept listed
+
+
+def test_filtering_before_the_list_follows_an_opened_article_opens_nothing(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    window = make_window()
+    follows(qtbot, window)
+    summaries = window.articles.model.summaries()
+    first = window.editor.document.article.id
+    rover = next(s.id for s in summaries if "rover" in s.title)
+    other = next(s.id for s in summaries if s.id not in (first, rover))
+    window.editor.open_article(other)  # the list is still on the first article
+    window.articles.filter.setText("rover")  # ... whose row leaves the list
+    assert window.editor.document.article.id == other
+    follows(qtbot, window)
+    assert listed(window) == [rover, other] or listed(window) == [other, rover]
 
 
 def test_tagging_under_a_status_filter_stays_on_the_article_and_undo_acts_on_it(
@@ -85,6 +108,7 @@ def test_done_and_next_under_a_filter_visits_every_article_in_order(
         qtbot.keyClick(window.article_view, Qt.Key.Key_Return, CTRL)
         visited.append(window.editor.document.article.id)
     assert visited == ids
+    follows(qtbot, window)
     assert listed(window) == ids[-1:]  # the done ones left the filter as they were left
     assert window.progress_label.text() == f"{len(ids) - 1} / {len(ids)} done"
 
