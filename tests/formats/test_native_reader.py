@@ -358,3 +358,30 @@ def test_what_other_formats_let_in_comes_back_from_an_export(tmp_path: Path) -> 
     (document,) = read(path)
     assert document.annotator == " "
     assert document.spans[0].label == " "
+
+
+@pytest.mark.parametrize("number", [b"NaN", b"Infinity", b"-Infinity", b"1e400"])
+def test_a_number_json_does_not_have_is_refused(tmp_path: Path, number: bytes) -> None:
+    """The lenient parser that reads sound lines takes these; the line is refused all the
+    same, as not JSON."""
+    path = export(tmp_path / "export.jsonl", [sample()])
+    path.write_bytes(path.read_bytes().replace(b'"meta":{', b'"meta":{"n":' + number + b",", 1))
+    with pytest.raises(ImportFileError) as info:
+        read(path)
+    assert str(info.value).startswith(f"{path}:1: ")
+    assert "malformed JSON at column" in str(info.value)
+
+
+def test_a_sound_line_is_parsed_once_straight_into_its_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import annotator.formats.native_reader as native_reader
+
+    path = export(tmp_path / "export.jsonl", [sample(), sample(annotator="zed")])
+    expected = read(path)
+
+    def parse_again(raw: bytes, offset: int) -> dict[str, Any]:
+        raise AssertionError("a sound line was parsed a second time")
+
+    monkeypatch.setattr(native_reader, "_json_object", parse_again)
+    assert read(path) == expected

@@ -27,7 +27,7 @@ from annotator.formats.articles import (
 )
 from annotator.formats.base import ImportOptions
 from annotator.formats.common import ARTICLE_FIELDS, limited_lines
-from annotator.formats.native_jsonl import ExportRecord
+from annotator.formats.native_jsonl import ExportRecord, ExportRelation, ExportSpan
 from annotator.formats.unit_detection import report
 
 
@@ -43,9 +43,7 @@ class NativeReader:
         skipped = self.skipped if options.skip_invalid else None
         for number, offset, raw in limited_lines(path, options.limits):
             try:
-                document = _document(
-                    raw, _json_object(raw, offset), f"{path}:{number}", options, skipped
-                )
+                document = _document(raw, offset, f"{path}:{number}", options, skipped)
             except ValueError as error:
                 raise ImportFileError(path, str(error), number) from None
             if document is not None:
@@ -61,44 +59,61 @@ class _SoundRecord(ExportRecord):
     relations: list[Relation]  # type: ignore[assignment]
 
 
-def _sound(data: dict[str, Any]) -> _SoundRecord | None:
-    """``data`` as a record whose every span reads its text, under an id of its own, or
-    ``None``."""
-    spans, relations = data.get("spans"), data.get("relations")
-    if not (isinstance(spans, list) and isinstance(relations, list)):
-        return None
-    # Span and Relation have defaults for fields that ExportRecord requires. With extra fields
-    # forbidden, a span of seven fields with these three has exactly ExportSpan's, and a
-    # relation of five has all of Relation's. Offsets must be integers as ExportSpan's are
-    # (Span would take "3", 3.0 or true).
-    if not all(
-        type(span) is dict
-        and len(span) == 7
-        and "id" in span
-        and "attrs" in span
-        and "origin" in span
-        and type(span.get("start")) is int
-        and type(span.get("end")) is int
-        for span in spans
-    ) or not all(type(relation) is dict and len(relation) == 5 for relation in relations):
-        return None
+_SPAN_FIELDS = frozenset(ExportSpan.model_fields)
+_RELATION_FIELDS = frozenset(ExportRelation.model_fields)
+_INT64 = range(-(2**63), 2**64)
+
+
+def _sound(raw: bytes) -> _SoundRecord | None:
+    """The line ``raw`` as a record whose every span reads its text, under an id of its own,
+    or ``None``: then the line is read again the careful way, which says what is wrong.
+
+    Validated straight from the JSON bytes, strictly: offsets must be JSON integers, as
+    ``ExportSpan``'s are. Span and Relation have defaults for fields that an export always
+    writes: each must have been given, and no other (created_at, say).
+    """
     try:
-        record = _SoundRecord.model_validate(data)
+        record = _SoundRecord.model_validate_json(raw, strict=True)
     except ValidationError:
         return None
-    if not record.article_id.strip():
-        return None
     text = record.text
+    if not record.article_id.strip() or _unusual(record.meta):
+        return None
     ids = set()
     for span in record.spans:
         # Span's own validation covers the other rules: 0 <= start < end, the text's length
         # and a non-empty label (as Relation's covers its label).
-        if span.end > len(text) or text[span.start : span.end] != span.text or span.id in ids:
+        if (
+            span.__pydantic_fields_set__ != _SPAN_FIELDS
+            or span.end > len(text)
+            or text[span.start : span.end] != span.text
+            or span.id in ids
+            or (span.attrs and _unusual(span.attrs))
+        ):
             return None
         ids.add(span.id)
-    if len({relation.id for relation in record.relations}) != len(record.relations):
+    relations = record.relations
+    if len({relation.id for relation in relations}) != len(relations) or any(
+        relation.__pydantic_fields_set__ != _RELATION_FIELDS for relation in relations
+    ):
         return None
     return record
+
+
+def _unusual(value: Any) -> bool:
+    """Whether a free-form value holds a number that the careful way reads differently: a
+    float (an integer beyond 64 bits reads as one there, and NaN or infinity are refused) or
+    such an integer."""
+    pending = [value]  # iterative: JSON may nest deeper than Python's recursion limit
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, float) or (isinstance(item, int) and item not in _INT64):
+            return True
+    return False
 
 
 def _record(data: dict[str, Any]) -> ExportRecord:
@@ -117,17 +132,17 @@ def _record(data: dict[str, Any]) -> ExportRecord:
 
 def _document(
     raw: bytes,
-    data: dict[str, Any],
+    offset: int,
     where: str,
     options: ImportOptions,
     skipped: list[str] | None,
 ) -> ImportedDocument | None:
-    """The document of one line, or ``None`` if its text does not match its hash and is
-    skipped. Raises ``ValueError`` for a line that is not a record or a text that cannot be an
-    article."""
-    record: _SoundRecord | ExportRecord | None = _sound(data)
+    """The document of the line ``raw`` (at byte ``offset`` of its file), or ``None`` if its
+    text does not match its hash and is skipped. Raises ``ValueError`` for a line that is not
+    a record or a text that cannot be an article."""
+    record: _SoundRecord | ExportRecord | None = _sound(raw)
     if record is None:
-        record = _record(data)
+        record = _record(_json_object(raw, offset))
     if not record.article_id.strip():
         raise ValueError("article_id is empty")
     refuse_rounded_integers(raw, record.meta, *[span.attrs for span in record.spans if span.attrs])
@@ -147,7 +162,7 @@ def _document(
         relations = [r for r in record.relations if r.origin != Origin.DERIVED]
         if all(r.head in spans and r.child in spans for r in relations):
             return _imported(record, spans, relations, options, where)
-        record = _record(data)
+        record = _record(_json_object(raw, offset))
     spans = _checked_spans(record, where, skipped)
     return _imported(
         record, spans, _linked_relations(record, spans, where, skipped), options, where
