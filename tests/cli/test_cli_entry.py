@@ -292,3 +292,23 @@ def test_a_reader_that_stops_early_ends_any_command_quietly(
         os.close(writing)
     assert (done.returncode, done.stderr.decode()) == (1, "")
     assert list(work.iterdir()) == []
+
+
+def test_a_command_of_the_program_ends_without_another_collection(tmp_path: Path) -> None:
+    """``annotator`` ends a command with ``os._exit``: a collection before that, set off by the
+    collector coming back on after the command, would only scan what is about to be dropped."""
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    program = (
+        "import gc, os, sys\n"
+        "from annotator.__main__ import entry\n"
+        f"sys.argv = ['annotator', 'stats', '--db', {url!r}]\n"
+        "gc.callbacks.append(lambda phase, info: os.write(2, b'collected\\n') "
+        "if phase == 'start' else None)\n"
+        "entry()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "articles" in done.stdout
+    assert "collected" not in done.stderr
