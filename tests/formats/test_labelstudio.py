@@ -589,3 +589,23 @@ def test_a_requested_unit_overrides_the_regions_text(tmp_path: Path) -> None:
     )
     with pytest.raises(InvalidAnnotation, match=r"should read 'Joko' but the text there is ' Jok'"):
         list(reader.read(path, ImportOptions(offset_unit=Unit.UTF16)))
+
+
+def test_an_integer_beyond_64_bits_in_data_is_refused_not_rounded(tmp_path: Path) -> None:
+    big = "123456789012345678901234567890"
+    path = tmp_path / "in.json"
+    path.write_text(
+        '[{"data": {"text": "Joko tiba.", "meta": {"ids": [1, ' + big + "]}}},"
+        ' {"data": {"text": "Lain.", "score": 0.5}}]',
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportFileError) as info:
+        list(reader.read(path, ImportOptions(annotator="eko")))
+    assert f"task 1: data.meta.ids[1]: the integer {big} is beyond 64 bits" in str(info.value)
+    # A float alone is kept as it is, and so are the integers of a file with floats.
+    path.write_text(
+        '[{"data": {"text": "Joko tiba.", "meta": {"id": 9007199254740993, "score": 0.5}}}]',
+        encoding="utf-8",
+    )
+    (document,) = reader.read(path, ImportOptions(annotator="eko"))
+    assert document.article.meta == {"id": 9007199254740993, "score": 0.5}

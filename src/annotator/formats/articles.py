@@ -186,11 +186,12 @@ def refuse_rounded_integers(raw: bytes, *parts: Any) -> None:
     """Raise ``ValueError`` if the JSON line ``raw`` holds an integer beyond 64 bits, which
     orjson reads as a float, rounding it silently. Only lines whose ``parts`` (free-form values
     parsed from ``raw``, such as meta) hold a float are read again, exactly, to tell."""
-    if any(map(_holds_float, parts)):
-        _refuse_big_integers(json.loads(raw), "")
+    if any(map(holds_float, parts)):
+        refuse_big_integers(json.loads(raw), "")
 
 
-def _holds_float(value: Any) -> bool:
+def holds_float(value: Any) -> bool:
+    """Whether a value parsed from JSON holds a float anywhere."""
     # Iterative: JSON may nest deeper than Python's recursion limit.
     pending = [value]
     while pending:
@@ -204,7 +205,9 @@ def _holds_float(value: Any) -> bool:
     return False
 
 
-def _refuse_big_integers(value: Any, where: str) -> None:
+def refuse_big_integers(value: Any, where: str) -> None:
+    """Raise ``ValueError`` naming the place (``where`` and the path below it) of the first
+    integer in ``value`` beyond 64 bits."""
     pending = [(value, where)]
     while pending:
         item, at = pending.pop()

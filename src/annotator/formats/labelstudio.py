@@ -37,6 +37,7 @@ are invalid annotations.
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -56,6 +57,8 @@ from annotator.formats.articles import (
     _json_type,
     _open_error,
     _optional_string,
+    holds_float,
+    refuse_big_integers,
 )
 from annotator.formats.atomic import atomic_output, is_stream
 from annotator.formats.base import ExportReport, ImportOptions, Limits
@@ -304,7 +307,9 @@ def _load(path: Path, limits: Limits) -> Any:
         raise ImportFileError(path, _json_error(decoded, error), error.lineno) from error
     if not isinstance(tasks, list | dict):
         raise ImportFileError(path, f"expected a list of tasks or a task, got {_json_type(tasks)}")
-    return tasks
+    # orjson reads an integer beyond 64 bits as a float, rounded: a file with floats is read
+    # again exactly, so that such an integer is refused (see ``_article``) rather than rounded.
+    return json.loads(decoded) if holds_float(tasks) else tasks
 
 
 def _task_documents(
@@ -385,6 +390,7 @@ def _article(
     meta = data.get("meta", {})
     if not isinstance(meta, dict):
         raise ValueError(f'"data.meta" must be an object, got {_json_type(meta)}')
+    refuse_big_integers(data, "data")
     extra = {key: value for key, value in data.items() if key not in _DATA_KEYS}
     if clash := sorted(extra.keys() & meta.keys()):
         raise ValueError(f'key "{clash[0]}" appears both in "data" and in "data.meta"')

@@ -23,6 +23,8 @@ from annotator.core.text import checked_sha256
 from annotator.formats.articles import (
     ImportFileError,
     _json_object,
+    holds_float,
+    refuse_big_integers,
     refuse_rounded_integers,
 )
 from annotator.formats.base import ImportOptions
@@ -61,7 +63,6 @@ class _SoundRecord(ExportRecord):
 
 _SPAN_FIELDS = frozenset(ExportSpan.model_fields)
 _RELATION_FIELDS = frozenset(ExportRelation.model_fields)
-_INT64 = range(-(2**63), 2**64)
 
 
 def _sound(raw: bytes) -> _SoundRecord | None:
@@ -77,7 +78,9 @@ def _sound(raw: bytes) -> _SoundRecord | None:
     except ValidationError:
         return None
     text = record.text
-    if not record.article_id.strip() or _unusual(record.meta):
+    # A float means the careful way's parser reads the line differently: an integer beyond 64
+    # bits reads as one there, and NaN or infinity (taken here) are refused.
+    if not record.article_id.strip() or holds_float(record.meta):
         return None
     ids = set()
     for span in record.spans:
@@ -88,7 +91,7 @@ def _sound(raw: bytes) -> _SoundRecord | None:
             or span.end > len(text)
             or text[span.start : span.end] != span.text
             or span.id in ids
-            or (span.attrs and _unusual(span.attrs))
+            or (span.attrs and holds_float(span.attrs))
         ):
             return None
         ids.add(span.id)
@@ -98,22 +101,6 @@ def _sound(raw: bytes) -> _SoundRecord | None:
     ):
         return None
     return record
-
-
-def _unusual(value: Any) -> bool:
-    """Whether a free-form value holds a number that the careful way reads differently: a
-    float (an integer beyond 64 bits reads as one there, and NaN or infinity are refused) or
-    such an integer."""
-    pending = [value]  # iterative: JSON may nest deeper than Python's recursion limit
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict):
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-        elif isinstance(item, float) or (isinstance(item, int) and item not in _INT64):
-            return True
-    return False
 
 
 def _record(data: dict[str, Any]) -> ExportRecord:
@@ -145,7 +132,15 @@ def _document(
         record = _record(_json_object(raw, offset))
     if not record.article_id.strip():
         raise ValueError("article_id is empty")
-    refuse_rounded_integers(raw, record.meta, *[span.attrs for span in record.spans if span.attrs])
+    if isinstance(record, _SoundRecord):  # its integers were read exactly
+        refuse_big_integers(record.meta, "meta")
+        for index, span in enumerate(record.spans):
+            if span.attrs:
+                refuse_big_integers(span.attrs, f"spans[{index}].attrs")
+    else:
+        refuse_rounded_integers(
+            raw, record.meta, *[span.attrs for span in record.spans if span.attrs]
+        )
     text = record.text
     digest = checked_sha256(text)  # raises for a text no article may have
     limit = options.limits.max_document_chars
