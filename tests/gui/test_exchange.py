@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -46,10 +47,10 @@ def test_export_from_the_window_writes_the_file(
     assert window.exchange.result_box is not None and window.exchange.result_box.isVisible()
 
 
-def gated(items: Iterator[T], gate: threading.Event) -> Iterator[T]:
-    """``items``, holding back all but the first until ``gate`` is set (work the user can
-    cancel while it runs)."""
-    yield next(items)
+def gated(items: Iterator[T], gate: threading.Event, ahead: int = 1) -> Iterator[T]:
+    """``items``, holding back all but the first ``ahead`` until ``gate`` is set (work the
+    user can cancel while it runs)."""
+    yield from islice(items, ahead)
     assert gate.wait(10)
     yield from items
 
@@ -192,3 +193,75 @@ def test_the_progress_dialog_shows_soon_while_work_runs(
     qtbot.waitUntil(runner.dialog.isVisible, timeout=2_000)  # shown after 300 ms
     with qtbot.waitSignal(runner.finished, timeout=10_000):
         gate.set()
+
+
+def doccano_file(path: Path, records: list[dict[str, Any]]) -> Path:
+    path.write_bytes(b"".join(orjson.dumps(record) + b"\n" for record in records))
+    return path
+
+
+def gate_reader(monkeypatch: pytest.MonkeyPatch, gate: threading.Event, ahead: int = 1) -> None:
+    """Make File ▸ Import's readers hold back all but ``ahead`` documents until ``gate`` is
+    set."""
+    real = exchange.reader_for
+
+    class Gated:
+        def __init__(self, name: str) -> None:
+            self.reader = real(name)
+
+        def read(self, path: Path, options: ImportOptions) -> Iterator[Any]:
+            return gated(self.reader.read(path, options), gate, ahead)
+
+    monkeypatch.setattr(exchange, "reader_for", Gated)
+
+
+def test_closing_the_window_during_an_export_stops_it_first_and_leaves_no_file(
+    qtbot: QtBot, make_window: WindowFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window, gate = window_with_a_held_export(qtbot, make_window, monkeypatch)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    runner = window.exchange.start_export("jsonl", folder / "out.jsonl", {})
+    with qtbot.waitSignal(runner.job.progressed, timeout=10_000):
+        pass
+    window.close()
+    stays_open = window.isVisible()  # until the export has stopped
+    with qtbot.waitSignal(runner.finished, timeout=10_000) as finished:
+        gate.set()  # the export goes on to its next record, where it sees it was cancelled
+    qtbot.waitUntil(lambda: not window.isVisible())
+    assert stays_open
+    assert finished.args == [False, "Cancelled: nothing was written."]
+    assert not runner.running
+    assert list(folder.iterdir()) == []
+
+
+def test_closing_the_window_during_an_import_rolls_it_back_first(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    db_url: str,
+) -> None:
+    window = make_window()
+    records = [
+        {"id": f"new-{n}", "text": f"Artikel {n} baru.", "label": [[0, 7, "ORG"]]} for n in range(3)
+    ]
+    source = doccano_file(tmp_path / "doccano.jsonl", records)
+    gate = threading.Event()
+    gate_reader(monkeypatch, gate)
+    runner = window.exchange.start_import("doccano", source, ImportOptions(annotator="ana"))
+    with qtbot.waitSignal(runner.job.progressed, timeout=10_000):
+        pass
+    window.close()
+    stays_open = window.isVisible()
+    with qtbot.waitSignal(runner.finished, timeout=10_000) as finished:
+        gate.set()
+    qtbot.waitUntil(lambda: not window.isVisible())
+    assert stays_open
+    assert not finished.args[0]
+    reopened = Store.open(db_url)
+    try:
+        stats = reopened.stats()
+        assert (stats.articles, stats.spans, stats.annotators) == (5, 0, {})
+    finally:
+        reopened.close()

@@ -98,7 +98,7 @@ class JobRunner(QObject):
         self.dialog.setMinimumDuration(300)
         # Cancel is handled here, on the GUI thread: the job's own thread is busy with the work
         # and would only see a queued call once the work is done. Job.cancel is thread-safe.
-        self.dialog.canceled.connect(self._cancel)
+        self.dialog.canceled.connect(self.cancel)
         # Bound methods of this object (which lives on the GUI thread), so that Qt queues the
         # calls from the worker thread instead of making them there.
         job.progressed.connect(self._progressed)
@@ -111,7 +111,12 @@ class JobRunner(QObject):
         # after Qt's own four seconds.
         self.dialog.setValue(0)
 
-    def _cancel(self) -> None:
+    @property
+    def running(self) -> bool:
+        return self._thread.isRunning()
+
+    def cancel(self) -> None:
+        self.dialog.setLabelText("Cancelling…")
         self.job.cancel()
 
     def _progressed(self, count: int) -> None:
@@ -258,6 +263,17 @@ class Exchange(QObject):
         self._parent = parent
         self.runner: JobRunner | None = None
         self.result_box: QMessageBox | None = None
+        self._closing = False
+
+    def stop_before_closing(self) -> bool:
+        """Whether the window may close now. A running job is cancelled instead, and the
+        window closed once it has stopped. Cancelling is cooperative (the job stops at its next
+        record or document), so the window keeps its event loop meanwhile rather than block."""
+        if self.runner is None or not self.runner.running:
+            return True
+        self._closing = True
+        self.runner.cancel()
+        return False
 
     def export(self) -> None:
         dialog = ExportDialog(self._workspace.user, self._parent)
@@ -291,6 +307,9 @@ class Exchange(QObject):
         return runner
 
     def _finished(self, ok: bool, message: str, imported: bool) -> None:
+        if self._closing:
+            self._parent.close()
+            return
         if ok and imported:
             self.imported.emit()
         icon = QMessageBox.Icon.Information if ok else QMessageBox.Icon.Warning
