@@ -11,13 +11,13 @@ from typing import Any, TypeVar
 import orjson
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from annotator.formats.base import ImportOptions
 from annotator.gui import exchange
 from annotator.gui.exchange import JobRunner
-from annotator.storage.store import Store
+from annotator.storage.store import DatabaseError, Store
 from conftest import WindowFactory
 
 T = TypeVar("T")
@@ -252,6 +252,7 @@ def test_closing_the_window_during_an_import_rolls_it_back_first(
     runner = window.exchange.start_import("doccano", source, ImportOptions(annotator="ana"))
     with qtbot.waitSignal(runner.job.progressed, timeout=10_000):
         pass
+    tag_first_word(qtbot, window)  # saved once the import has stopped
     window.close()
     stays_open = window.isVisible()
     with qtbot.waitSignal(runner.finished, timeout=10_000) as finished:
@@ -262,6 +263,77 @@ def test_closing_the_window_during_an_import_rolls_it_back_first(
     reopened = Store.open(db_url)
     try:
         stats = reopened.stats()
-        assert (stats.articles, stats.spans, stats.annotators) == (5, 0, {})
+        assert (stats.articles, stats.labels) == (5, {"GPE": 1})
     finally:
         reopened.close()
+
+
+def test_tagging_while_an_import_holds_the_database_is_saved_once_it_is_done(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    db_url: str,
+) -> None:
+    errors: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: errors.append(args[2]))
+    window = make_window()  # "ana" has tagged nothing yet: the import adds her
+    records = [
+        {"id": f"new-{n}", "text": f"Artikel {n} baru.", "label": [[0, 7, "ORG"]]}
+        for n in range(300)
+    ]
+    source = doccano_file(tmp_path / "doccano.jsonl", records)
+    gate = threading.Event()
+    gate_reader(monkeypatch, gate, ahead=250)
+    runner = window.exchange.start_import("doccano", source, ImportOptions(annotator="ana"))
+    # Once 200 documents are read, the first batch is stored: the import holds the write lock.
+    with qtbot.waitSignal(
+        runner.job.progressed, timeout=10_000, check_params_cb=lambda count: count >= 200
+    ):
+        pass
+    tag_first_word(qtbot, window)
+    window.editor.undo_group.undo()
+    window.editor.undo_group.redo()
+    document = window.editor.document
+    assert [(s.label, s.text) for s in document.spans] == [("GPE", "Ukraina")]
+    with qtbot.waitSignal(runner.finished, timeout=10_000) as finished:
+        gate.set()
+    assert errors == []
+    assert finished.args[0], finished.args[1]
+    reopened = Store.open(db_url)
+    try:
+        saved = reopened.annotations(document.article.id, "ana").spans
+        assert [(s.id, s.label, s.text) for s in saved] == [
+            (document.spans[0].id, "GPE", "Ukraina")
+        ]
+        assert reopened.stats().spans == 301
+    finally:
+        reopened.close()
+
+
+def test_an_edit_that_cannot_be_saved_after_an_import_is_reported_and_undone_on_screen(
+    qtbot: QtBot, make_window: WindowFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window()
+    source = doccano_file(
+        tmp_path / "doccano.jsonl", [{"id": "new-1", "text": "Baru.", "label": []}]
+    )
+    gate = threading.Event()
+    gate_reader(monkeypatch, gate)
+    runner = window.exchange.start_import("doccano", source, ImportOptions(annotator="ana"))
+    tag_first_word(qtbot, window)
+    store = window.editor.workspace.store
+
+    def broken(*_args: Any) -> None:
+        raise DatabaseError("database error: disk I/O error")
+
+    monkeypatch.setattr(store, "add_span", broken)
+    with qtbot.waitSignal(runner.finished, timeout=10_000):
+        gate.set()
+    box = window.exchange.result_box
+    assert box is not None and box.icon() == QMessageBox.Icon.Warning
+    assert box.text().endswith(
+        "Not saved: edits made while the import ran:\ndatabase error: disk I/O error"
+    )
+    assert window.editor.document.spans == []  # what the database holds
+    assert window.span_model.rowCount() == 0

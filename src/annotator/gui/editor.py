@@ -130,6 +130,7 @@ class Editor(QObject):
                     article_id,
                     self.workspace.user,
                     self._view.characters_on_screen(),
+                    self.workspace.edits,
                 )
                 stack = QUndoStack(self.undo_group)
                 self._connect(document)

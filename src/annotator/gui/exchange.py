@@ -297,6 +297,8 @@ class Exchange(QObject):
 
     def start_import(self, name: str, path: Path, options: ImportOptions) -> JobRunner:
         job = import_job(self._workspace, name, path, options)
+        # The import holds the database's write lock until it ends: edits wait in the queue.
+        self._workspace.edits.hold()
         return self._run("Importing", job, "documents", imported=True)
 
     def _run(self, title: str, job: Job, unit: str, *, imported: bool) -> JobRunner:
@@ -307,10 +309,18 @@ class Exchange(QObject):
         return runner
 
     def _finished(self, ok: bool, message: str, imported: bool) -> None:
+        unsaved = self._workspace.edits.release() if imported else {}
+        if unsaved:
+            ok = False
+            message += "\n\nNot saved: edits made while the import ran:\n" + "\n".join(
+                sorted(set(unsaved.values()))
+            )
         if self._closing:
+            if unsaved:
+                QMessageBox.warning(self._parent, "annotator", message)
             self._parent.close()
             return
-        if ok and imported:
+        if imported:
             self.imported.emit()
         icon = QMessageBox.Icon.Information if ok else QMessageBox.Icon.Warning
         self.result_box = QMessageBox(icon, "annotator", message, parent=self._parent)

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -62,7 +63,7 @@ from annotator.core.models import (
     trusted_model,
 )
 from annotator.core.text import text_sha256
-from annotator.storage import tables
+from annotator.storage import shared_rows, tables
 from annotator.storage.database import (
     DatabaseError,
     create_db_engine,
@@ -384,7 +385,8 @@ class Store:
         span: Span,
         relations: Iterable[Relation] = (),
     ) -> Span:
-        """Save a span (keeping its id) and, for an undone delete, its relations."""
+        """Save a span (keeping its id, and its times where it has them) and, for an undone
+        delete, its relations."""
         with self._editing() as edits:
             return edits.add_span(article_id, annotator, span, relations)
 
@@ -394,10 +396,16 @@ class Store:
             return edits.delete_span(span_id)
 
     def update_span(
-        self, span_id: str, *, label: str | None = None, attrs: dict[str, Any] | None = None
+        self,
+        span_id: str,
+        *,
+        label: str | None = None,
+        attrs: dict[str, Any] | None = None,
+        updated_at: datetime | None = None,
     ) -> Span:
+        """Change a span's label and/or attributes, at ``updated_at`` (by default now)."""
         with self._editing() as edits:
-            return edits.update_span(span_id, label=label, attrs=attrs)
+            return edits.update_span(span_id, label=label, attrs=attrs, updated_at=updated_at)
 
     def add_relation(self, article_id: int, annotator: str, relation: Relation) -> Relation:
         with self._editing() as edits:
@@ -1098,13 +1106,10 @@ class _BulkImport:
                 f"{document.where}: the document names no annotator and no default annotator "
                 "was given"
             )
-        annotator_id = self.annotators.get(name)
-        if annotator_id is None:
-            annotator_id = self.connection.execute(
-                insert(tables.annotators).values(name=name).returning(_ANNOTATOR.id)
-            ).scalar_one()
-            self.annotators[name] = annotator_id
-        return annotator_id
+        found = self.annotators.get(name)
+        if found is None:
+            found = self.annotators[name] = shared_rows.annotator_id(self.connection, name)
+        return found
 
     def _sets(
         self, documents: Sequence[ImportedDocument], articles: list[_ArticleRef]
