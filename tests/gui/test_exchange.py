@@ -10,13 +10,13 @@ from typing import Any, TypeVar
 
 import orjson
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from annotator.formats.base import ImportOptions
 from annotator.gui import exchange
-from annotator.gui.exchange import JobRunner
+from annotator.gui.exchange import ImportDialog, JobRunner
 from annotator.storage.store import DatabaseError, Store
 from conftest import WindowFactory
 
@@ -337,3 +337,87 @@ def test_an_edit_that_cannot_be_saved_after_an_import_is_reported_and_undone_on_
     )
     assert window.editor.document.spans == []  # what the database holds
     assert window.span_model.rowCount() == 0
+
+
+def news_folder(tmp_path: Path) -> Path:
+    """A folder with a .txt article and a .jsonl file of two, as ``annotator import`` takes."""
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "banjir.txt").write_text("Banjir di Semarang\n\nHujan deras sejak pagi.\n")
+    records = [
+        {"id": "pemilu-1", "title": "Pemilu", "text": "KPU menetapkan jadwal.", "meta": {}},
+        {"id": "pemilu-2", "text": "Debat kedua digelar malam ini.", "source": "Antara"},
+    ]
+    (folder / "pemilu.jsonl").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    return folder
+
+
+def test_file_import_takes_a_folder_of_article_files(
+    qtbot: QtBot, make_window: WindowFactory, tmp_path: Path
+) -> None:
+    window = make_window()
+    folder = news_folder(tmp_path)
+
+    def fill_in() -> None:  # as a user does in File ▸ Import…
+        dialog = window.findChild(ImportDialog)
+        assert dialog is not None and dialog.isVisible()
+        try:
+            dialog.format_box.setCurrentIndex(dialog.format_box.findData(exchange.ARTICLES))
+            assert not dialog.unit_box.isEnabled()  # options of annotated files only
+            dialog.path_edit.setText(str(folder))
+        except BaseException:
+            dialog.reject()  # the test fails rather than wait for the dialog forever
+            raise
+        dialog.accept()
+
+    QTimer.singleShot(0, fill_in)
+    window.exchange.import_()
+    runner = window.exchange.runner
+    assert runner is not None
+    with qtbot.waitSignal(runner.finished, timeout=10_000) as finished:
+        pass
+    ok, message = finished.args
+    assert ok, message
+    assert message == (
+        "banjir.txt: 1 added, 0 already present\npemilu.jsonl: 2 added, 0 already present"
+    )
+    titles = [summary.title for summary in window.articles.model.summaries()]
+    assert titles[5:] == ["Banjir di Semarang", "Pemilu", "Debat kedua digelar malam ini."]
+
+
+def test_a_cancelled_import_of_article_files_keeps_the_files_imported_before(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    db_url: str,
+) -> None:
+    window = make_window()
+    folder = news_folder(tmp_path)
+    gate = threading.Event()
+    real = exchange.read_articles
+
+    def read(path: Path) -> Iterator[Any]:
+        return gated(real(path), gate) if path.suffix == ".jsonl" else real(path)
+
+    monkeypatch.setattr(exchange, "read_articles", read)
+    runner = window.exchange.start_import(exchange.ARTICLES, folder, ImportOptions())
+    with qtbot.waitSignal(runner.job.progressed, check_params_cb=lambda n: n == 2):
+        pass  # banjir.txt is in, and the first article of pemilu.jsonl read
+    cancel = runner.dialog.findChild(QPushButton)
+    assert cancel is not None and cancel.text() == "Cancel"
+    cancel.click()
+    with qtbot.waitSignal(runner.finished, timeout=10_000) as finished:
+        gate.set()
+    ok, message = finished.args
+    assert not ok
+    assert message == (
+        "Cancelled: nothing was imported from pemilu.jsonl on. Before it:\n"
+        "banjir.txt: 1 added, 0 already present"
+    )
+    assert window.articles.model.rowCount() == 6
+    reopened = Store.open(db_url)
+    try:
+        assert reopened.article_count() == 6
+    finally:
+        reopened.close()

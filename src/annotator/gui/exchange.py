@@ -1,6 +1,7 @@
 """File ▸ Import and File ▸ Export: choose a format and a file, then the work runs on a worker
 thread behind a progress dialog that can cancel it. A cancelled export leaves no file (writers
-are atomic); a cancelled import commits nothing (one transaction per file).
+are atomic); a cancelled import commits nothing of the file it was reading (one transaction
+per file).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from annotator.core.models import Status
 from annotator.core.units import Unit
+from annotator.formats.articles import ImportFileError, iter_article_files, read_articles
 from annotator.formats.base import ExportReport, ImportOptions
 from annotator.formats.registry import (
     EXPORT_FORMATS,
@@ -37,12 +39,19 @@ from annotator.formats.registry import (
     written_paths,
 )
 from annotator.gui.workspace import Workspace
+from annotator.storage.store import DatabaseError
 
 T = TypeVar("T")
+ARTICLES = "articles"  # File ▸ Import's choice of plain article files, beside annotated formats
 
 
 class Cancelled(Exception):
-    """The user pressed Cancel; raised inside the work so that nothing is committed."""
+    """The user pressed Cancel; raised inside the work so that nothing is committed. The
+    message, if any, says what was committed before."""
+
+
+class Failed(Exception):
+    """Work that ended with errors; the message says which, and what was done."""
 
 
 class Job(QObject):
@@ -60,9 +69,10 @@ class Job(QObject):
     def cancel(self) -> None:
         self._cancel.set()
 
-    def counted(self, items: Iterable[T]) -> Iterator[T]:
-        """Pass items through, reporting each and stopping when cancelled."""
-        for count, item in enumerate(items, 1):
+    def counted(self, items: Iterable[T], before: int = 0) -> Iterator[T]:
+        """Pass items through, reporting each (counting on from ``before``) and stopping when
+        cancelled."""
+        for count, item in enumerate(items, before + 1):
             if self._cancel.is_set():
                 raise Cancelled
             yield item
@@ -73,8 +83,8 @@ class Job(QObject):
     def run(self) -> None:
         try:
             message = self._work(self)
-        except Cancelled:
-            self.failed.emit("Cancelled: nothing was written.")
+        except Cancelled as cancelled:
+            self.failed.emit(str(cancelled) or "Cancelled: nothing was written.")
         except Exception as error:  # shown to the user instead of a traceback
             self.failed.emit(str(error) or type(error).__name__)
         else:
@@ -165,20 +175,58 @@ def import_job(workspace: Workspace, name: str, path: Path, options: ImportOptio
     return Job(work)
 
 
-def _path_row(parent: QWidget, edit: QLineEdit, choose: Callable[[], str]) -> QWidget:
+def articles_job(workspace: Workspace, path: Path) -> Job:
+    """Import article files as ``annotator import PATH`` does: a ``.txt`` file, a ``.jsonl``
+    file of articles, or a folder of them; each file in one transaction."""
+
+    def work(job: Job) -> str:
+        lines: list[str] = []
+        failed = False
+        count = 0
+        for file in iter_article_files([path]):
+            name = file.relative_to(path) if path.is_dir() else file.name
+            try:
+                report = workspace.store.import_articles(job.counted(read_articles(file), count))
+            except Cancelled:
+                if not lines:
+                    raise
+                done = "\n".join(lines)
+                raise Cancelled(
+                    f"Cancelled: nothing was imported from {name} on. Before it:\n{done}"
+                ) from None
+            except ImportFileError as error:
+                failed = True
+                lines.append(f"{error} (nothing imported from this file)")
+                continue
+            except DatabaseError as error:
+                failed = True
+                lines.append(f"{name}: {error} (nothing imported from this file)")
+                continue
+            count += report.added + report.duplicates
+            lines.append(f"{name}: {report.added} added, {report.duplicates} already present")
+        if failed:
+            raise Failed("\n".join(lines))
+        return "\n".join(lines) or f"No .txt or .jsonl file in {path}."
+
+    return Job(work)
+
+
+def _path_row(parent: QWidget, edit: QLineEdit, *buttons: tuple[str, Callable[[], str]]) -> QWidget:
+    """``edit`` with buttons, each of which chooses a path for it."""
     row = QWidget(parent)
     layout = QHBoxLayout(row)
     layout.setContentsMargins(0, 0, 0, 0)
-    browse = QPushButton("Browse…", row)
-
-    def browse_clicked() -> None:
-        if chosen := choose():
-            edit.setText(chosen)
-
-    browse.clicked.connect(browse_clicked)
     layout.addWidget(edit, 1)
-    layout.addWidget(browse)
+    for text, choose in buttons:
+        button = QPushButton(text, row)
+        button.clicked.connect(lambda _=False, choose=choose: _chosen(edit, choose()))
+        layout.addWidget(button)
     return row
+
+
+def _chosen(edit: QLineEdit, path: str) -> None:
+    if path:  # empty when the file dialog was cancelled
+        edit.setText(path)
 
 
 def _add_buttons(dialog: QDialog, form: QFormLayout) -> None:
@@ -204,7 +252,7 @@ class ExportDialog(QDialog):
         self._user = user
         form = QFormLayout(self)
         form.addRow("Format", self.format_box)
-        form.addRow("File", _path_row(self, self.path_edit, self._choose))
+        form.addRow("File", _path_row(self, self.path_edit, ("Browse…", self._choose)))
         form.addRow("", self.mine_only)
         form.addRow("Status", self.status_box)
         _add_buttons(self, form)
@@ -223,10 +271,12 @@ class ExportDialog(QDialog):
 class ImportDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Import annotations")
+        self.setWindowTitle("Import articles or annotations")
         self.setObjectName("importDialog")
         self.format_box = QComboBox(self)
-        self.format_box.addItems(list(IMPORT_FORMATS))
+        self.format_box.addItem("articles (.txt, .jsonl of one article a line, folders)", ARTICLES)
+        for name in IMPORT_FORMATS:
+            self.format_box.addItem(f"annotations: {name}", name)
         self.path_edit = QLineEdit(self)
         self.unit_box = QComboBox(self)
         self.unit_box.addItems(["auto", *(unit.value for unit in Unit)])
@@ -235,13 +285,24 @@ class ImportDialog(QDialog):
         )
         form = QFormLayout(self)
         form.addRow("Format", self.format_box)
-        form.addRow("File or folder", _path_row(self, self.path_edit, self._choose))
+        choosers = (("File…", self._choose_file), ("Folder…", self._choose_folder))
+        form.addRow("File or folder", _path_row(self, self.path_edit, *choosers))
         form.addRow("Offsets count", self.unit_box)
         form.addRow("", self.skip_invalid)
         _add_buttons(self, form)
+        self.format_box.currentIndexChanged.connect(self._format_chosen)
+        self._format_chosen()
 
-    def _choose(self) -> str:
+    def _format_chosen(self) -> None:
+        annotated = self.format_box.currentData() != ARTICLES
+        self.unit_box.setEnabled(annotated)
+        self.skip_invalid.setEnabled(annotated)
+
+    def _choose_file(self) -> str:
         return QFileDialog.getOpenFileName(self, "Import from", self.path_edit.text())[0]
+
+    def _choose_folder(self) -> str:
+        return QFileDialog.getExistingDirectory(self, "Import from", self.path_edit.text())
 
     def options(self, user: str) -> ImportOptions:
         unit = self.unit_box.currentText()
@@ -286,7 +347,7 @@ class Exchange(QObject):
         dialog = ImportDialog(self._parent)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.path_edit.text():
             self.start_import(
-                dialog.format_box.currentText(),
+                dialog.format_box.currentData(),
                 Path(dialog.path_edit.text()),
                 dialog.options(self._workspace.user),
             )
@@ -296,10 +357,15 @@ class Exchange(QObject):
         return self._run("Exporting", job, "records", imported=False)
 
     def start_import(self, name: str, path: Path, options: ImportOptions) -> JobRunner:
-        job = import_job(self._workspace, name, path, options)
+        """Import ``path``: article files if ``name`` is ``ARTICLES``, else annotated
+        documents in that format."""
+        if name == ARTICLES:
+            job, unit = articles_job(self._workspace, path), "articles"
+        else:
+            job, unit = import_job(self._workspace, name, path, options), "documents"
         # The import holds the database's write lock until it ends: edits wait in the queue.
         self._workspace.edits.hold()
-        return self._run("Importing", job, "documents", imported=True)
+        return self._run("Importing", job, unit, imported=True)
 
     def _run(self, title: str, job: Job, unit: str, *, imported: bool) -> JobRunner:
         runner = JobRunner(self._parent, title, job, unit)
