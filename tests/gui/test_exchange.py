@@ -421,3 +421,57 @@ def test_a_cancelled_import_of_article_files_keeps_the_files_imported_before(
         assert reopened.article_count() == 6
     finally:
         reopened.close()
+
+
+def import_and_wait(qtbot: QtBot, window, source: Path) -> str:  # type: ignore[no-untyped-def]
+    runner = window.exchange.start_import("doccano", source, ImportOptions(annotator="ana"))
+    with qtbot.waitSignal(runner.finished, timeout=10_000) as finished:
+        pass
+    ok, message = finished.args
+    assert ok, message
+    return str(message)
+
+
+def test_an_import_keeps_the_undo_history_of_the_articles_it_leaves_alone(
+    qtbot: QtBot, make_window: WindowFactory, tmp_path: Path
+) -> None:
+    window = make_window()
+    tag_first_word(qtbot, window)
+    first = window.editor.document
+    source = tmp_path / "doccano.jsonl"
+    doccano_file(source, [{"id": "new-1", "text": "Presiden Joko.", "label": [[9, 13, "PER"]]}])
+    import_and_wait(qtbot, window, source)
+    assert window.articles.model.rowCount() == 6
+    assert window.editor.document is first
+    window.editor.undo_group.undo()
+    assert first.spans == []
+    assert window.editor.workspace.store.annotations(first.article.id, "ana").spans == ()
+
+
+def test_an_import_that_changes_an_open_article_reads_it_again_and_says_so(
+    qtbot: QtBot, make_window: WindowFactory, tmp_path: Path
+) -> None:
+    window = make_window()
+    tag_first_word(qtbot, window)  # on the first article, left open
+    first = window.editor.document.article
+    window.articles.view.selectRow(1)
+    tag_first_word(qtbot, window, "a")  # on the second, open now
+    second = window.editor.document.article
+    source = tmp_path / "doccano.jsonl"
+    record = {"id": second.external_id, "text": second.text, "label": [[0, 6, "ORG"]]}
+    doccano_file(source, [record])
+    import_and_wait(qtbot, window, source)
+    assert window.statusBar().currentMessage() == (
+        "The import changed this article: it was read again, and its undo history cleared."
+    )
+    document = window.editor.document
+    assert document.article.id == second.id
+    assert sorted((s.text, s.label) for s in document.spans) == [
+        ("Harbor", "GPE"),
+        ("Harbor", "ORG"),
+    ]
+    assert window.span_model.rowCount() == 2
+    assert not window.editor.undo_group.canUndo()
+    window.articles.view.selectRow(0)  # the first article kept its history
+    assert window.editor.document.article.id == first.id
+    assert window.editor.undo_group.canUndo()

@@ -160,11 +160,19 @@ def export_job(workspace: Workspace, name: str, target: Path, filters: dict[str,
     return Job(work)
 
 
-def import_job(workspace: Workspace, name: str, path: Path, options: ImportOptions) -> Job:
+def import_job(
+    workspace: Workspace, name: str, path: Path, options: ImportOptions, changed: set[int]
+) -> Job:
+    """Import annotated documents; ``changed`` receives the articles on which the import
+    changed the annotations of the window's annotator."""
+
     def work(job: Job) -> str:
         reader = reader_for(name)
         documents = job.counted(reader.read(path, options))
         report = workspace.store.import_documents(documents, default_annotator=options.annotator)
+        changed.update(
+            article for article, annotator in report.changed if annotator == workspace.user
+        )
         skipped = getattr(reader, "skipped", [])
         lines = [f"{path.name}: {report}"]
         if skipped:
@@ -316,7 +324,7 @@ class ImportDialog(QDialog):
 class Exchange(QObject):
     """The File menu's import and export, for one window."""
 
-    imported = Signal()
+    imported = Signal(object)  # after an import: the ids of articles to read again
 
     def __init__(self, workspace: Workspace, parent: QWidget) -> None:
         super().__init__(parent)
@@ -354,28 +362,30 @@ class Exchange(QObject):
 
     def start_export(self, name: str, target: Path, filters: dict[str, Any]) -> JobRunner:
         job = export_job(self._workspace, name, target, filters)
-        return self._run("Exporting", job, "records", imported=False)
+        return self._run("Exporting", job, "records", None)
 
     def start_import(self, name: str, path: Path, options: ImportOptions) -> JobRunner:
         """Import ``path``: article files if ``name`` is ``ARTICLES``, else annotated
         documents in that format."""
+        changed: set[int] = set()  # filled on the worker thread, read once it is done
         if name == ARTICLES:
             job, unit = articles_job(self._workspace, path), "articles"
         else:
-            job, unit = import_job(self._workspace, name, path, options), "documents"
+            job, unit = import_job(self._workspace, name, path, options, changed), "documents"
         # The import holds the database's write lock until it ends: edits wait in the queue.
         self._workspace.edits.hold()
-        return self._run("Importing", job, unit, imported=True)
+        return self._run("Importing", job, unit, changed)
 
-    def _run(self, title: str, job: Job, unit: str, *, imported: bool) -> JobRunner:
+    def _run(self, title: str, job: Job, unit: str, changed: set[int] | None) -> JobRunner:
+        """Run ``job``; for an import, ``changed`` is where it puts the articles it changed."""
         runner = JobRunner(self._parent, title, job, unit)
-        runner.finished.connect(lambda ok, message: self._finished(ok, message, imported))
+        runner.finished.connect(lambda ok, message: self._finished(ok, message, changed))
         self.runner = runner
         runner.start()
         return runner
 
-    def _finished(self, ok: bool, message: str, imported: bool) -> None:
-        unsaved = self._workspace.edits.release() if imported else {}
+    def _finished(self, ok: bool, message: str, changed: set[int] | None) -> None:
+        unsaved = self._workspace.edits.release() if changed is not None else {}
         if unsaved:
             ok = False
             message += "\n\nNot saved: edits made while the import ran:\n" + "\n".join(
@@ -386,8 +396,8 @@ class Exchange(QObject):
                 QMessageBox.warning(self._parent, "annotator", message)
             self._parent.close()
             return
-        if imported:
-            self.imported.emit()
+        if changed is not None:
+            self.imported.emit(changed | unsaved.keys())
         icon = QMessageBox.Icon.Information if ok else QMessageBox.Icon.Warning
         self.result_box = QMessageBox(icon, "annotator", message, parent=self._parent)
         self.result_box.open()  # not exec(): the window stays usable
