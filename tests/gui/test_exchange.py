@@ -475,3 +475,15 @@ def test_an_import_that_changes_an_open_article_reads_it_again_and_says_so(
     window.articles.view.selectRow(0)  # the first article kept its history
     assert window.editor.document.article.id == first.id
     assert window.editor.undo_group.canUndo()
+
+
+def test_an_export_into_a_missing_folder_names_the_path_chosen(
+    qtbot: QtBot, make_window: WindowFactory, tmp_path: Path
+) -> None:
+    window = make_window()
+    tag_first_word(qtbot, window)
+    target = tmp_path / "missing" / "out.jsonl"
+    runner = window.exchange.start_export("jsonl", target, {})
+    with qtbot.waitSignal(runner.finished, timeout=10_000) as finished:
+        pass
+    assert finished.args == [False, f"cannot write {target}: No such file or directory"]

@@ -154,7 +154,10 @@ def export_job(workspace: Workspace, name: str, target: Path, filters: dict[str,
         )
         report = ExportReport()
         items = workspace.store.iter_export(**filters)
-        writer.write(job.counted(items), target, workspace.schema, report)
+        try:
+            writer.write(job.counted(items), target, workspace.schema, report)
+        except OSError as error:  # worded as the command line words it
+            raise Failed(f"cannot write {target}: {error.strerror or error}") from None
         return report.summary()
 
     return Job(work)
