@@ -487,3 +487,31 @@ def test_an_export_into_a_missing_folder_names_the_path_chosen(
     with qtbot.waitSignal(runner.finished, timeout=10_000) as finished:
         pass
     assert finished.args == [False, f"cannot write {target}: No such file or directory"]
+
+
+def failed_import_message(qtbot: QtBot, window, source: Path) -> str:  # type: ignore[no-untyped-def]
+    runner = window.exchange.start_import("doccano", source, ImportOptions(annotator="ana"))
+    with qtbot.waitSignal(runner.finished, timeout=10_000) as finished:
+        pass
+    ok, message = finished.args
+    assert not ok
+    return str(message)
+
+
+def test_import_errors_name_the_dialog_s_options_not_the_command_line_s(
+    qtbot: QtBot, make_window: WindowFactory, tmp_path: Path
+) -> None:
+    window = make_window()
+    emoji = "Presiden 😀 Joko berpidato."  # offsets after the emoji differ by unit
+    source = doccano_file(tmp_path / "doccano.jsonl", [{"text": emoji, "label": [[11, 15, "PER"]]}])
+    assert failed_import_message(qtbot, window, source) == (
+        f"cannot tell whether offsets in {source}:1 count code points, UTF-16 code units or "
+        "grapheme clusters; the text has characters outside the BMP, combining marks or CRLF: "
+        "choose what they count under “Offsets count”. Nothing was imported."
+    )
+    doccano_file(source, [{"text": "Presiden Joko.", "label": [[9, 40, "PER"]]}])
+    message = failed_import_message(qtbot, window, source)
+    assert message.endswith(
+        "Nothing was imported; “Skip invalid spans” imports the rest and lists what it leaves out."
+    )
+    assert "--" not in message

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from annotator.core.models import Status
 from annotator.core.units import Unit
 from annotator.formats.articles import ImportFileError, iter_article_files, read_articles
-from annotator.formats.base import ExportReport, ImportOptions
+from annotator.formats.base import ExportReport, ImportOptions, InvalidAnnotation, UnknownUnit
 from annotator.formats.registry import (
     EXPORT_FORMATS,
     IMPORT_FORMATS,
@@ -172,7 +172,19 @@ def import_job(
     def work(job: Job) -> str:
         reader = reader_for(name)
         documents = job.counted(reader.read(path, options))
-        report = workspace.store.import_documents(documents, default_annotator=options.annotator)
+        try:
+            report = workspace.store.import_documents(
+                documents, default_annotator=options.annotator
+            )
+        except UnknownUnit as error:  # the hints name the dialog's options
+            raise Failed(
+                f"{error}: choose what they count under “Offsets count”. Nothing was imported."
+            ) from None
+        except InvalidAnnotation as error:
+            raise Failed(
+                f"{error}\n\nNothing was imported; “Skip invalid spans” imports the rest and "
+                "lists what it leaves out."
+            ) from None
         changed.update(
             article for article, annotator in report.changed if annotator == workspace.user
         )
