@@ -515,3 +515,35 @@ def test_import_errors_name_the_dialog_s_options_not_the_command_line_s(
         "Nothing was imported; “Skip invalid spans” imports the rest and lists what it leaves out."
     )
     assert "--" not in message
+
+
+def test_closing_the_window_stops_every_running_job_first(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    db_url: str,
+) -> None:
+    window, gate = window_with_a_held_export(qtbot, make_window, monkeypatch)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    export = window.exchange.start_export("jsonl", folder / "out.jsonl", {})
+    with qtbot.waitSignal(export.job.progressed, timeout=10_000):
+        pass
+    gate_reader(monkeypatch, gate)
+    records = [{"id": f"new-{n}", "text": f"Artikel {n} baru.", "label": []} for n in range(3)]
+    source = doccano_file(tmp_path / "doccano.jsonl", records)
+    import_ = window.exchange.start_import("doccano", source, ImportOptions(annotator="ana"))
+    with qtbot.waitSignal(import_.job.progressed, timeout=10_000):
+        pass
+    window.close()
+    with qtbot.waitSignals([export.finished, import_.finished], timeout=10_000):
+        gate.set()
+    qtbot.waitUntil(lambda: not window.isVisible())
+    assert not export.running and not import_.running
+    assert list(folder.iterdir()) == []
+    reopened = Store.open(db_url)
+    try:
+        assert reopened.article_count() == 5
+    finally:
+        reopened.close()

@@ -345,18 +345,21 @@ class Exchange(QObject):
         super().__init__(parent)
         self._workspace = workspace
         self._parent = parent
-        self.runner: JobRunner | None = None
+        self.runner: JobRunner | None = None  # the last started
         self.result_box: QMessageBox | None = None
+        self._running: set[JobRunner] = set()
         self._closing = False
 
     def stop_before_closing(self) -> bool:
-        """Whether the window may close now. A running job is cancelled instead, and the
-        window closed once it has stopped. Cancelling is cooperative (the job stops at its next
-        record or document), so the window keeps its event loop meanwhile rather than block."""
-        if self.runner is None or not self.runner.running:
+        """Whether the window may close now. Running jobs are cancelled instead, and the
+        window closed once they have stopped. Cancelling is cooperative (a job stops at its
+        next record or document), so the window keeps its event loop meanwhile rather than
+        block."""
+        if not self._running:
             return True
         self._closing = True
-        self.runner.cancel()
+        for runner in self._running:
+            runner.cancel()
         return False
 
     def export(self) -> None:
@@ -394,12 +397,16 @@ class Exchange(QObject):
     def _run(self, title: str, job: Job, unit: str, changed: set[int] | None) -> JobRunner:
         """Run ``job``; for an import, ``changed`` is where it puts the articles it changed."""
         runner = JobRunner(self._parent, title, job, unit)
-        runner.finished.connect(lambda ok, message: self._finished(ok, message, changed))
+        runner.finished.connect(lambda ok, message: self._finished(runner, ok, message, changed))
         self.runner = runner
+        self._running.add(runner)
         runner.start()
         return runner
 
-    def _finished(self, ok: bool, message: str, changed: set[int] | None) -> None:
+    def _finished(
+        self, runner: JobRunner, ok: bool, message: str, changed: set[int] | None
+    ) -> None:
+        self._running.discard(runner)
         unsaved = self._workspace.edits.release() if changed is not None else {}
         if unsaved:
             ok = False
@@ -409,7 +416,8 @@ class Exchange(QObject):
         if self._closing:
             if unsaved:
                 QMessageBox.warning(self._parent, "annotator", message)
-            self._parent.close()
+            if not self._running:
+                self._parent.close()
             return
         if changed is not None:
             self.imported.emit(changed | unsaved.keys())
