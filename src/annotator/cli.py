@@ -351,7 +351,7 @@ def _import_documents(
 ) -> int:
     """Import annotated files, each in one transaction; returns how many were refused."""
     from annotator.formats.articles import ImportFileError
-    from annotator.formats.base import InvalidAnnotation
+    from annotator.formats.base import InvalidAnnotation, UnknownUnit
     from annotator.progress import ProgressBar
     from annotator.storage.database import DatabaseError
     from annotator.storage.store import StoreError
@@ -363,6 +363,10 @@ def _import_documents(
                 report = store.import_documents(
                     reader.read(path, options), options.annotator, bar.update
                 )
+        except UnknownUnit as error:
+            failures += 1
+            _error(f"{error}; give --offset-unit (nothing imported from this file)")
+            continue
         except InvalidAnnotation as error:
             failures += 1
             _error(f"{error} (nothing imported from this file; --skip-invalid imports the rest)")
@@ -552,7 +556,7 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
 def _validate(args: argparse.Namespace) -> int:
     """Read annotated files fully, without a database, and report what import would refuse."""
     from annotator.formats.articles import ImportFileError
-    from annotator.formats.base import ImportOptions, InvalidAnnotation
+    from annotator.formats.base import ImportOptions, InvalidAnnotation, UnknownUnit
     from annotator.formats.registry import FormatError, reader_for
 
     try:
@@ -564,6 +568,10 @@ def _validate(args: argparse.Namespace) -> int:
     for path in args.paths:
         try:
             counts, problems = _check_file(reader, path, options)
+        except UnknownUnit as error:
+            failures += 1
+            _error(f"{error}; give --offset-unit")
+            continue
         except (ImportFileError, InvalidAnnotation) as error:
             failures += 1
             _error(str(error))

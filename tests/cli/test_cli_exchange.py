@@ -773,3 +773,23 @@ def test_an_integer_beyond_64_bits_is_refused_by_every_jsonl_format(
     argv = ["import", "--format", format_name, "--annotator", "ana", "--db", db, str(source)]
     result = run_cli(capsys, *argv)
     assert_clean_error(result, "big: the integer 123456789012345678901234567890 is beyond 64 bits")
+
+
+def test_offsets_of_an_unknown_unit_ask_for_offset_unit(
+    tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    needs("doccano")
+    path = tmp_path / "doccano.jsonl"
+    path.write_bytes(orjson.dumps({"text": TEXTS["zwj"], "label": [[12, 23, "PER"]]}) + b"\n")
+    unknown = (
+        f"annotator: error: cannot tell whether offsets in {path}:1 count code points, UTF-16 "
+        "code units or grapheme clusters; the text has characters outside the BMP, combining "
+        "marks or CRLF; give --offset-unit"
+    )
+    argv = ["--format", "doccano", "--annotator", "ana", str(path)]
+    imported = run_cli(capsys, "import", "--db", db_url, *argv)
+    assert imported.code == 1
+    assert imported.err == f"{unknown} (nothing imported from this file)\n"
+    validated = run_cli(capsys, "validate", "--format", "doccano", str(path))
+    assert validated.code == 1
+    assert validated.err == f"{unknown}\n"

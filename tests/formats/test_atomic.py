@@ -45,6 +45,16 @@ def test_error_leaves_no_target_and_no_temporary_file(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_missing_folder_is_reported_for_the_target_not_its_temporary_file(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "missing" / "out.jsonl"
+    with pytest.raises(FileNotFoundError) as caught, atomic_output(target):
+        pass
+    assert caught.value.filename == str(target)
+    assert ".part" not in str(caught.value)
+
+
 def test_error_leaves_an_existing_target_untouched(tmp_path: Path) -> None:
     target = tmp_path / "out.jsonl"
     target.write_bytes(b"previous export\n")

@@ -149,6 +149,17 @@ def ann_lines(path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("target_name", ["export", "export.zip"])
+def test_a_missing_folder_is_reported_for_the_target_not_a_temporary_one(
+    tmp_path: Path, target_name: str
+) -> None:
+    target = tmp_path / "missing" / target_name
+    with pytest.raises(FileNotFoundError) as caught:
+        export([sample()], target)
+    assert caught.value.filename == str(target)
+    assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize("target_name", ["export", "export.zip"])
 def test_round_trip_keeps_text_spans_relations_and_attributes(
     tmp_path: Path, target_name: str
 ) -> None:

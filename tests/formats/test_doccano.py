@@ -20,7 +20,14 @@ from annotator.core.models import (
 from annotator.core.schema import LabelSchema
 from annotator.core.units import Unit
 from annotator.formats.articles import ImportFileError
-from annotator.formats.base import ExportReport, ImportOptions, InvalidAnnotation, Limits, Omission
+from annotator.formats.base import (
+    ExportReport,
+    ImportOptions,
+    InvalidAnnotation,
+    Limits,
+    Omission,
+    UnknownUnit,
+)
 from annotator.formats.doccano import (
     relation_reader,
     relation_writer,
@@ -290,12 +297,11 @@ def test_utf16_offsets_are_refused_in_auto_mode_naming_the_document() -> None:
     documents = sequence_reader.read(path, ImportOptions(annotator="sari"))
     first = next(documents)  # nothing makes the unit matter in the first text
     assert (first.annotator, len(first.spans)) == ("sari", 2)
-    with pytest.raises(InvalidAnnotation) as caught:
+    with pytest.raises(UnknownUnit) as caught:
         next(documents)
     assert str(caught.value) == (
         f"cannot tell whether offsets in {path}:2 count code points, UTF-16 code units or "
-        "grapheme clusters; the text has characters outside the BMP, combining marks or CRLF; "
-        "give --offset-unit"
+        "grapheme clusters; the text has characters outside the BMP, combining marks or CRLF"
     )
     # Read as code points, they would have been shifted: "oko " and "akarta.".
     shifted = list(sequence_reader.read(path, CODEPOINTS))[1]

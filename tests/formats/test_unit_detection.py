@@ -13,7 +13,7 @@ from annotator.core.models import (
 )
 from annotator.core.text import text_sha256
 from annotator.core.units import Unit
-from annotator.formats.base import InvalidAnnotation
+from annotator.formats.base import InvalidAnnotation, UnknownUnit
 from annotator.formats.native_jsonl import ExportError
 from annotator.formats.unit_detection import (
     FileUnitDecider,
@@ -70,12 +70,11 @@ def test_units_that_agree_on_every_offset_need_no_choice() -> None:
 
 
 def test_no_span_with_text_cannot_tell_and_names_the_document() -> None:
-    with pytest.raises(InvalidAnnotation) as caught:
+    with pytest.raises(UnknownUnit) as caught:
         resolve_unit(EMOJI, [], None, "data.jsonl:4")
     assert str(caught.value) == (
         "cannot tell whether offsets in data.jsonl:4 count code points, UTF-16 code units or "
-        "grapheme clusters; the text has characters outside the BMP, combining marks or CRLF; "
-        "give --offset-unit"
+        "grapheme clusters; the text has characters outside the BMP, combining marks or CRLF"
     )
 
 

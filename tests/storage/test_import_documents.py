@@ -403,3 +403,25 @@ def test_meta_or_attributes_json_cannot_hold_are_refused_naming_the_document(
     with pytest.raises(StoreError, match=rf"^data\.jsonl:4: span {span.id} attrs cannot be"):
         store.import_documents([document(spans=[span], where="data.jsonl:4")], None)
     assert count(store, tables.articles) == 0
+
+
+def test_the_report_names_the_annotation_sets_the_import_changed(store: Store) -> None:
+    kyiv, lagos = span_on(TEXT, "Kyiv", "GPE"), span_on(OTHER, "Lagos", "GPE")
+    first = store.import_documents(
+        [document("a1", spans=[kyiv]), document("b1", OTHER, annotator="budi")], None
+    )
+    ids = {key: store.find_article(key) for key in ("a1", "b1")}
+    assert first.changed == {(ids["a1"], "ana"), (ids["b1"], "budi")}  # sets created
+    again = store.import_documents(
+        [
+            document("a1", spans=[kyiv]),  # present already: unchanged
+            document("a1", annotator="budi", status=Status.DONE),  # a new set
+            document("b1", OTHER, annotator="budi", spans=[lagos]),  # a span more
+            document("b1", OTHER, status=Status.TODO),  # a new set, with no work
+        ],
+        None,
+    )
+    assert again.changed == {(ids["a1"], "budi"), (ids["b1"], "budi"), (ids["b1"], "ana")}
+    status_only = store.import_documents([document("a1", spans=[kyiv], status=Status.DONE)], None)
+    assert status_only.changed == {(ids["a1"], "ana")}
+    assert store.import_documents([document("a1", spans=[kyiv])], None).changed == set()

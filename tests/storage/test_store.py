@@ -1,10 +1,11 @@
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, event, func, select
 from storage_helpers import add_article, span_on
 
+from annotator.core.exchange import ImportedDocument
 from annotator.core.models import (
     ArticleIn,
     ImportReport,
@@ -514,3 +515,79 @@ def test_a_database_in_memory_has_no_files_to_protect(tmp_path: Path) -> None:
         store.check_output(":memory:")
     finally:
         store.close()
+
+
+# Another writer adding the same annotator or annotation set meanwhile
+
+
+def another_writer_first(store: Store, table: str, write: Callable[[], object]) -> None:
+    """Run ``write`` (on another connection) just before ``store`` next inserts into
+    ``table``: between its look for the row and its insert, as when two processes tag at
+    once."""
+
+    pending = [write]
+
+    def before(_connection: object, _cursor: object, statement: str, *_args: object) -> None:
+        if pending and statement.startswith(f"INSERT INTO {table} "):
+            pending.pop()()
+
+    event.listen(store._engine, "before_cursor_execute", before)
+
+
+def test_a_first_tag_while_another_writer_adds_the_same_annotator_is_saved(
+    store: Store, db_url: str
+) -> None:
+    first, second = add_article(store, "a1", TEXT), add_article(store, "a2", "Another article.")
+    other = Store.open(db_url)
+    try:
+        another_writer_first(
+            store, "annotators", lambda: other.set_status(second, "ana", Status.IN_PROGRESS)
+        )
+        store.add_span(first, "ana", span_on(TEXT, "Joko Widodo"))
+    finally:
+        other.close()
+    assert store.annotator_names() == ["ana"]
+    assert [span.text for span in store.annotations(first, "ana").spans] == ["Joko Widodo"]
+
+
+def test_a_first_tag_while_another_writer_adds_the_same_annotation_set_is_saved(
+    store: Store, db_url: str
+) -> None:
+    article_id = add_article(store, "a1", TEXT)
+    store.set_status(add_article(store, "a2", "Another article."), "ana", Status.DONE)
+    other = Store.open(db_url)
+    try:
+        another_writer_first(
+            store, "annotation_sets", lambda: other.set_status(article_id, "ana", Status.DONE)
+        )
+        store.add_span(article_id, "ana", span_on(TEXT, "Joko Widodo"))
+    finally:
+        other.close()
+    annotations = store.annotations(article_id, "ana")
+    assert (annotations.status, [s.text for s in annotations.spans]) == (
+        Status.DONE,
+        ["Joko Widodo"],
+    )
+
+
+def test_an_import_while_another_writer_adds_the_same_annotator_is_stored(
+    store: Store, db_url: str
+) -> None:
+    article_id, other_id = add_article(store, "a1", TEXT), add_article(store, "a2", "Another.")
+    document = ImportedDocument(
+        article=article_in("a1", TEXT),
+        annotator="ana",
+        spans=[span_on(TEXT, "Joko Widodo")],
+        where="file.jsonl:1",
+    )
+    other = Store.open(db_url)
+    try:
+        another_writer_first(
+            store, "annotators", lambda: other.set_status(other_id, "ana", Status.DONE)
+        )
+        report = store.import_documents([document], None)
+    finally:
+        other.close()
+    assert report.spans_added == 1
+    assert store.annotator_names() == ["ana"]
+    assert [span.text for span in store.annotations(article_id, "ana").spans] == ["Joko Widodo"]

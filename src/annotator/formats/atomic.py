@@ -38,7 +38,7 @@ def atomic_output(target: str | Path) -> Iterator[BinaryIO]:
         return
     path = _replaced_file(target)
     folder = path.parent
-    descriptor, temporary = _create_temporary(path, folder)
+    descriptor, temporary = _create_temporary(path, folder, target)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             yield handle
@@ -82,8 +82,9 @@ def _replaced_file(target: str | Path) -> Path:
     return path
 
 
-def _create_temporary(path: Path, folder: Path) -> tuple[int, str]:
-    """Create an empty, unique temporary file next to ``path``.
+def _create_temporary(path: Path, folder: Path, target: str | Path) -> tuple[int, str]:
+    """Create an empty, unique temporary file next to ``path`` (``target`` with links
+    followed). An error names ``target``: the temporary file means nothing to the user.
 
     Unlike ``tempfile.mkstemp`` (always mode 0600), the file gets the permissions of the file
     it replaces, or else those of any newly created file (0666 less the umask), so that the
@@ -101,6 +102,8 @@ def _create_temporary(path: Path, folder: Path) -> tuple[int, str]:
             descriptor = os.open(temporary, flags, 0o666)
         except FileExistsError:
             continue
+        except OSError as error:  # a missing or read-only folder, say
+            raise type(error)(error.errno, error.strerror, str(target)) from None
         if mode is not None:
             with contextlib.suppress(OSError):
                 os.chmod(temporary, mode)

@@ -43,6 +43,11 @@ class InvalidAnnotation(Exception):
     """A span or relation that cannot be imported; the message names file and line or task."""
 
 
+class UnknownUnit(InvalidAnnotation):
+    """What a file's offsets count cannot be told from the file: the user must say. The
+    message does not say how, which depends on where the import was asked for."""
+
+
 @dataclass(frozen=True)
 class Omission:
     """Something a format could not carry, said exactly instead of dropped silently."""

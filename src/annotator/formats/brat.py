@@ -406,6 +406,8 @@ def _new_folder_beside(target: Path) -> Path:
             candidate.mkdir()
         except FileExistsError:
             continue
+        except OSError as error:  # named for the target: the temporary means nothing to the user
+            raise type(error)(error.errno, error.strerror, str(target)) from None
         return candidate
     raise FileExistsError(f"no free temporary folder name next to {target}")
 

@@ -7,7 +7,8 @@ the same offsets. Elsewhere only spans that carry their own text can tell: each 
 in some units and not in others. A file is written by one tool in one unit, so the first
 document that tells decides for the whole file; documents that need the unit before then wait
 for it. A file that never tells is refused, naming the first document that needed the unit,
-rather than imported with shifted spans: the user then gives ``--offset-unit``.
+rather than imported with shifted spans (:class:`UnknownUnit`): the user then says which
+unit the file counts.
 
 Readers parse a file into :class:`RawDocument` objects (offsets as in the file) and pass them
 to :func:`import_documents`. A span or relation that cannot be imported raises
@@ -25,7 +26,7 @@ from typing import Any
 from annotator.core.exchange import ImportedDocument
 from annotator.core.models import AnnotatedArticle, ArticleIn, Origin, Relation, Span, Status
 from annotator.core.units import Unit, UnitError, UnitMap, matching_units, unit_matters
-from annotator.formats.base import InvalidAnnotation
+from annotator.formats.base import InvalidAnnotation, UnknownUnit
 from annotator.formats.native_jsonl import ExportError
 
 _UNITS = "code points, UTF-16 code units or grapheme clusters"
@@ -37,10 +38,10 @@ _NAMES = {
 _ORDER = tuple(Unit)  # the preferred unit first, when several give the same offsets
 
 
-def ambiguous(where: str) -> InvalidAnnotation:
-    return InvalidAnnotation(
+def ambiguous(where: str) -> UnknownUnit:
+    return UnknownUnit(
         f"cannot tell whether offsets in {where} count {_UNITS}; the text has characters "
-        "outside the BMP, combining marks or CRLF; give --offset-unit"
+        "outside the BMP, combining marks or CRLF"
     )
 
 

@@ -1,7 +1,8 @@
 """The open article and one annotator's work on it: the model that undo commands act on.
 
-Every mutation is written through the store first (one short transaction), then applied in
-memory, then announced by a signal so views refresh only what changed.
+Every mutation is written through the edit queue first (at once, in one short transaction, or
+after a running import), then applied in memory, then announced by a signal so views refresh
+only what changed.
 
 A long article is read progressively: ``ArticleDocument.open`` reads the text with the spans
 of its first screenful, the views fetch the spans of other parts as they show them
@@ -17,6 +18,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -27,6 +29,7 @@ from annotator.core.models import Annotations, Article, Relation, Span, Status, 
 from annotator.core.offsets import OffsetMap
 from annotator.core.schema import LabelSchema
 from annotator.core.span_index import SpanIndex
+from annotator.gui.edit_queue import EditQueue
 from annotator.storage.store import DatabaseError, Store, StoreError
 
 # Articles up to this many code points are read whole when opened; longer ones progressively,
@@ -123,11 +126,14 @@ class ArticleDocument(QObject):
         parent: QObject | None = None,
         *,
         loaded_until: int | None = None,
+        edits: EditQueue | None = None,
     ) -> None:
         """``annotations`` holds every span and relation, or with ``loaded_until`` the spans
-        that start before that offset (and no relations yet)."""
+        that start before that offset (and no relations yet). Edits are written through
+        ``edits``, else straight to ``store``."""
         super().__init__(parent)
         self._store = store
+        self._edits = edits or EditQueue(store)
         self.schema = schema
         self.article = article
         self.annotator = annotations.annotator
@@ -164,13 +170,19 @@ class ArticleDocument(QObject):
         article_id: int,
         annotator: str,
         head: int = FIRST_READ,
+        edits: EditQueue | None = None,
     ) -> ArticleDocument:
         """The article with every span and relation if it is of ordinary length; a longer one
         comes with the spans of its first ``head`` code points, what its first screen shows
         (see ``fetch_until`` for the rest)."""
         opened = store.open_article(article_id, annotator, whole_up_to=READ_WHOLE_UP_TO, head=head)
         return cls(
-            store, schema, opened.article, opened.annotations, loaded_until=opened.loaded_until
+            store,
+            schema,
+            opened.article,
+            opened.annotations,
+            loaded_until=opened.loaded_until,
+            edits=edits,
         )
 
     # --------------------------------------------------------- progressive load
@@ -354,11 +366,18 @@ class ArticleDocument(QObject):
         ]
 
     # -------------------------------------------------------------- mutations
+    # Each computes its result here, as the store computes it, rather than take the store's:
+    # while an import runs, the edit is written only afterwards.
 
     def add_span(self, span: Span, relations: Iterable[Relation] = ()) -> Span:
         self.ensure_complete()
         relations = tuple(relations)
-        stored = self._store.add_span(self.article.id, self.annotator, span, relations)
+        now = datetime.now(UTC)
+        stored = span.model_copy(update={"created_at": span.created_at or now, "updated_at": now})
+        article_id, annotator = self.article.id, self.annotator
+        self._edits.write(
+            article_id, lambda store: store.add_span(article_id, annotator, stored, relations)
+        )
         self._insert(stored)
         for relation in relations:
             self._remember(relation)
@@ -370,7 +389,8 @@ class ArticleDocument(QObject):
 
     def remove_span(self, span_id: str) -> tuple[Span, tuple[Relation, ...]]:
         self.ensure_complete()
-        span, relations = self._store.delete_span(span_id)
+        self._edits.write(self.article.id, lambda store: store.delete_span(span_id))
+        span, relations = self._by_id[span_id], tuple(self.relations_of(span_id))
         row = self.row_of(span_id)
         self.spanAboutToBeRemoved.emit(row)
         del self._spans[row]
@@ -388,8 +408,18 @@ class ArticleDocument(QObject):
         self, span_id: str, *, label: str | None = None, attrs: dict[str, Any] | None = None
     ) -> Span:
         self.ensure_complete()
+        now = datetime.now(UTC)
+        self._edits.write(
+            self.article.id,
+            lambda store: store.update_span(span_id, label=label, attrs=attrs, updated_at=now),
+        )
         old = self._by_id[span_id]
-        new = self._store.update_span(span_id, label=label, attrs=attrs)
+        changes: dict[str, Any] = {"updated_at": now}
+        if label is not None:
+            changes["label"] = label
+        if attrs is not None:
+            changes["attrs"] = dict(attrs)
+        new = old.model_copy(update=changes)
         row = self.row_of(span_id)
         self._spans[row] = new
         self._by_id[span_id] = new
@@ -405,24 +435,33 @@ class ArticleDocument(QObject):
 
     def add_relation(self, relation: Relation) -> Relation:
         self.ensure_complete()
-        self._store.add_relation(self.article.id, self.annotator, relation)
+        article_id, annotator = self.article.id, self.annotator
+        self._edits.write(
+            article_id, lambda store: store.add_relation(article_id, annotator, relation)
+        )
         self._remember(relation)
         self._relations_changed([relation])
         return relation
 
     def remove_relation(self, relation_id: str) -> Relation:
         self.ensure_complete()
-        relation = self._store.delete_relation(relation_id)
+        self._edits.write(self.article.id, lambda store: store.delete_relation(relation_id))
+        relation = self._relations[relation_id]
         self._forget(relation_id)
         self._relations_changed([relation])
         return relation
 
     def set_status(self, status: Status) -> None:
-        self._store.set_status(self.article.id, self.annotator, status)
+        article_id, annotator = self.article.id, self.annotator
+        self._edits.write(article_id, lambda store: store.set_status(article_id, annotator, status))
         self._set_status_locally(status)
 
     def set_rejected(self, suggestion_id: str, rejected: bool) -> None:
-        self._store.set_rejected(self.article.id, self.annotator, suggestion_id, rejected)
+        article_id, annotator = self.article.id, self.annotator
+        self._edits.write(
+            article_id,
+            lambda store: store.set_rejected(article_id, annotator, suggestion_id, rejected),
+        )
         if rejected:
             self._rejected.add(suggestion_id)
         else:

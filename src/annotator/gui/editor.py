@@ -101,20 +101,25 @@ class Editor(QObject):
         self._articles.model.set_articles(summaries)
         self._emit_progress()
 
-    def reload(self) -> None:
-        """After an import: read the article list and the open article again from the database.
-
-        Open documents are dropped with their undo history, which may no longer match what the
-        database holds.
-        """
+    def reload(self, changed: set[int]) -> None:
+        """After an import: read the article list again, and the articles in ``changed``, on
+        which the import changed this annotator's work: their undo history no longer matches
+        what the database holds, and goes. The other articles keep theirs."""
         current = self.document.article.id if self.document else None
-        self._show_nothing()
-        for document, stack in self._stacks.values():
-            self._drop(document, stack)
-        self._stacks.clear()
+        if current in changed:
+            self._show_nothing()
+        for article_id in changed & self._stacks.keys():
+            self._drop(*self._stacks.pop(article_id))
         self.load_articles()
-        if current is not None:
+        if current is None:
+            return
+        if current in changed:
             self.open_article(current)
+            self.message.emit(
+                "The import changed this article: it was read again, and its undo history cleared."
+            )
+        else:
+            self._articles.select_article(current)
 
     def open_article(self, article_id: int) -> None:
         if self.document is not None and self.document.article.id == article_id:
@@ -128,6 +133,7 @@ class Editor(QObject):
                     article_id,
                     self.workspace.user,
                     self._view.characters_on_screen(),
+                    self.workspace.edits,
                 )
                 stack = QUndoStack(self.undo_group)
                 self._connect(document)

@@ -1,6 +1,7 @@
 """File ▸ Import and File ▸ Export: choose a format and a file, then the work runs on a worker
 thread behind a progress dialog that can cancel it. A cancelled export leaves no file (writers
-are atomic); a cancelled import commits nothing (one transaction per file).
+are atomic); a cancelled import commits nothing of the file it was reading (one transaction
+per file).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from PySide6.QtWidgets import (
 
 from annotator.core.models import Status
 from annotator.core.units import Unit
-from annotator.formats.base import ExportReport, ImportOptions
+from annotator.formats.articles import ImportFileError, iter_article_files, read_articles
+from annotator.formats.base import ExportReport, ImportOptions, InvalidAnnotation, UnknownUnit
 from annotator.formats.registry import (
     EXPORT_FORMATS,
     IMPORT_FORMATS,
@@ -37,12 +39,19 @@ from annotator.formats.registry import (
     written_paths,
 )
 from annotator.gui.workspace import Workspace
+from annotator.storage.store import DatabaseError
 
 T = TypeVar("T")
+ARTICLES = "articles"  # File ▸ Import's choice of plain article files, beside annotated formats
 
 
 class Cancelled(Exception):
-    """The user pressed Cancel; raised inside the work so that nothing is committed."""
+    """The user pressed Cancel; raised inside the work so that nothing is committed. The
+    message, if any, says what was committed before."""
+
+
+class Failed(Exception):
+    """Work that ended with errors; the message says which, and what was done."""
 
 
 class Job(QObject):
@@ -60,9 +69,10 @@ class Job(QObject):
     def cancel(self) -> None:
         self._cancel.set()
 
-    def counted(self, items: Iterable[T]) -> Iterator[T]:
-        """Pass items through, reporting each and stopping when cancelled."""
-        for count, item in enumerate(items, 1):
+    def counted(self, items: Iterable[T], before: int = 0) -> Iterator[T]:
+        """Pass items through, reporting each (counting on from ``before``) and stopping when
+        cancelled."""
+        for count, item in enumerate(items, before + 1):
             if self._cancel.is_set():
                 raise Cancelled
             yield item
@@ -73,8 +83,8 @@ class Job(QObject):
     def run(self) -> None:
         try:
             message = self._work(self)
-        except Cancelled:
-            self.failed.emit("Cancelled: nothing was written.")
+        except Cancelled as cancelled:
+            self.failed.emit(str(cancelled) or "Cancelled: nothing was written.")
         except Exception as error:  # shown to the user instead of a traceback
             self.failed.emit(str(error) or type(error).__name__)
         else:
@@ -98,7 +108,7 @@ class JobRunner(QObject):
         self.dialog.setMinimumDuration(300)
         # Cancel is handled here, on the GUI thread: the job's own thread is busy with the work
         # and would only see a queued call once the work is done. Job.cancel is thread-safe.
-        self.dialog.canceled.connect(self._cancel)
+        self.dialog.canceled.connect(self.cancel)
         # Bound methods of this object (which lives on the GUI thread), so that Qt queues the
         # calls from the worker thread instead of making them there.
         job.progressed.connect(self._progressed)
@@ -111,7 +121,12 @@ class JobRunner(QObject):
         # after Qt's own four seconds.
         self.dialog.setValue(0)
 
-    def _cancel(self) -> None:
+    @property
+    def running(self) -> bool:
+        return self._thread.isRunning()
+
+    def cancel(self) -> None:
+        self.dialog.setLabelText("Cancelling…")
         self.job.cancel()
 
     def _progressed(self, count: int) -> None:
@@ -139,17 +154,40 @@ def export_job(workspace: Workspace, name: str, target: Path, filters: dict[str,
         )
         report = ExportReport()
         items = workspace.store.iter_export(**filters)
-        writer.write(job.counted(items), target, workspace.schema, report)
+        try:
+            writer.write(job.counted(items), target, workspace.schema, report)
+        except OSError as error:  # worded as the command line words it
+            raise Failed(f"cannot write {target}: {error.strerror or error}") from None
         return report.summary()
 
     return Job(work)
 
 
-def import_job(workspace: Workspace, name: str, path: Path, options: ImportOptions) -> Job:
+def import_job(
+    workspace: Workspace, name: str, path: Path, options: ImportOptions, changed: set[int]
+) -> Job:
+    """Import annotated documents; ``changed`` receives the articles on which the import
+    changed the annotations of the window's annotator."""
+
     def work(job: Job) -> str:
         reader = reader_for(name)
         documents = job.counted(reader.read(path, options))
-        report = workspace.store.import_documents(documents, default_annotator=options.annotator)
+        try:
+            report = workspace.store.import_documents(
+                documents, default_annotator=options.annotator
+            )
+        except UnknownUnit as error:  # the hints name the dialog's options
+            raise Failed(
+                f"{error}: choose what they count under “Offsets count”. Nothing was imported."
+            ) from None
+        except InvalidAnnotation as error:
+            raise Failed(
+                f"{error}\n\nNothing was imported; “Skip invalid spans” imports the rest and "
+                "lists what it leaves out."
+            ) from None
+        changed.update(
+            article for article, annotator in report.changed if annotator == workspace.user
+        )
         skipped = getattr(reader, "skipped", [])
         lines = [f"{path.name}: {report}"]
         if skipped:
@@ -160,20 +198,58 @@ def import_job(workspace: Workspace, name: str, path: Path, options: ImportOptio
     return Job(work)
 
 
-def _path_row(parent: QWidget, edit: QLineEdit, choose: Callable[[], str]) -> QWidget:
+def articles_job(workspace: Workspace, path: Path) -> Job:
+    """Import article files as ``annotator import PATH`` does: a ``.txt`` file, a ``.jsonl``
+    file of articles, or a folder of them; each file in one transaction."""
+
+    def work(job: Job) -> str:
+        lines: list[str] = []
+        failed = False
+        count = 0
+        for file in iter_article_files([path]):
+            name = file.relative_to(path) if path.is_dir() else file.name
+            try:
+                report = workspace.store.import_articles(job.counted(read_articles(file), count))
+            except Cancelled:
+                if not lines:
+                    raise
+                done = "\n".join(lines)
+                raise Cancelled(
+                    f"Cancelled: nothing was imported from {name} on. Before it:\n{done}"
+                ) from None
+            except ImportFileError as error:
+                failed = True
+                lines.append(f"{error} (nothing imported from this file)")
+                continue
+            except DatabaseError as error:
+                failed = True
+                lines.append(f"{name}: {error} (nothing imported from this file)")
+                continue
+            count += report.added + report.duplicates
+            lines.append(f"{name}: {report.added} added, {report.duplicates} already present")
+        if failed:
+            raise Failed("\n".join(lines))
+        return "\n".join(lines) or f"No .txt or .jsonl file in {path}."
+
+    return Job(work)
+
+
+def _path_row(parent: QWidget, edit: QLineEdit, *buttons: tuple[str, Callable[[], str]]) -> QWidget:
+    """``edit`` with buttons, each of which chooses a path for it."""
     row = QWidget(parent)
     layout = QHBoxLayout(row)
     layout.setContentsMargins(0, 0, 0, 0)
-    browse = QPushButton("Browse…", row)
-
-    def browse_clicked() -> None:
-        if chosen := choose():
-            edit.setText(chosen)
-
-    browse.clicked.connect(browse_clicked)
     layout.addWidget(edit, 1)
-    layout.addWidget(browse)
+    for text, choose in buttons:
+        button = QPushButton(text, row)
+        button.clicked.connect(lambda _=False, choose=choose: _chosen(edit, choose()))
+        layout.addWidget(button)
     return row
+
+
+def _chosen(edit: QLineEdit, path: str) -> None:
+    if path:  # empty when the file dialog was cancelled
+        edit.setText(path)
 
 
 def _add_buttons(dialog: QDialog, form: QFormLayout) -> None:
@@ -199,7 +275,7 @@ class ExportDialog(QDialog):
         self._user = user
         form = QFormLayout(self)
         form.addRow("Format", self.format_box)
-        form.addRow("File", _path_row(self, self.path_edit, self._choose))
+        form.addRow("File", _path_row(self, self.path_edit, ("Browse…", self._choose)))
         form.addRow("", self.mine_only)
         form.addRow("Status", self.status_box)
         _add_buttons(self, form)
@@ -218,10 +294,12 @@ class ExportDialog(QDialog):
 class ImportDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Import annotations")
+        self.setWindowTitle("Import articles or annotations")
         self.setObjectName("importDialog")
         self.format_box = QComboBox(self)
-        self.format_box.addItems(list(IMPORT_FORMATS))
+        self.format_box.addItem("articles (.txt, .jsonl of one article a line, folders)", ARTICLES)
+        for name in IMPORT_FORMATS:
+            self.format_box.addItem(f"annotations: {name}", name)
         self.path_edit = QLineEdit(self)
         self.unit_box = QComboBox(self)
         self.unit_box.addItems(["auto", *(unit.value for unit in Unit)])
@@ -230,13 +308,24 @@ class ImportDialog(QDialog):
         )
         form = QFormLayout(self)
         form.addRow("Format", self.format_box)
-        form.addRow("File or folder", _path_row(self, self.path_edit, self._choose))
+        choosers = (("File…", self._choose_file), ("Folder…", self._choose_folder))
+        form.addRow("File or folder", _path_row(self, self.path_edit, *choosers))
         form.addRow("Offsets count", self.unit_box)
         form.addRow("", self.skip_invalid)
         _add_buttons(self, form)
+        self.format_box.currentIndexChanged.connect(self._format_chosen)
+        self._format_chosen()
 
-    def _choose(self) -> str:
+    def _format_chosen(self) -> None:
+        annotated = self.format_box.currentData() != ARTICLES
+        self.unit_box.setEnabled(annotated)
+        self.skip_invalid.setEnabled(annotated)
+
+    def _choose_file(self) -> str:
         return QFileDialog.getOpenFileName(self, "Import from", self.path_edit.text())[0]
+
+    def _choose_folder(self) -> str:
+        return QFileDialog.getExistingDirectory(self, "Import from", self.path_edit.text())
 
     def options(self, user: str) -> ImportOptions:
         unit = self.unit_box.currentText()
@@ -250,14 +339,28 @@ class ImportDialog(QDialog):
 class Exchange(QObject):
     """The File menu's import and export, for one window."""
 
-    imported = Signal()
+    imported = Signal(object)  # after an import: the ids of articles to read again
 
     def __init__(self, workspace: Workspace, parent: QWidget) -> None:
         super().__init__(parent)
         self._workspace = workspace
         self._parent = parent
-        self.runner: JobRunner | None = None
+        self.runner: JobRunner | None = None  # the last started
         self.result_box: QMessageBox | None = None
+        self._running: set[JobRunner] = set()
+        self._closing = False
+
+    def stop_before_closing(self) -> bool:
+        """Whether the window may close now. Running jobs are cancelled instead, and the
+        window closed once they have stopped. Cancelling is cooperative (a job stops at its
+        next record or document), so the window keeps its event loop meanwhile rather than
+        block."""
+        if not self._running:
+            return True
+        self._closing = True
+        for runner in self._running:
+            runner.cancel()
+        return False
 
     def export(self) -> None:
         dialog = ExportDialog(self._workspace.user, self._parent)
@@ -270,29 +373,54 @@ class Exchange(QObject):
         dialog = ImportDialog(self._parent)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.path_edit.text():
             self.start_import(
-                dialog.format_box.currentText(),
+                dialog.format_box.currentData(),
                 Path(dialog.path_edit.text()),
                 dialog.options(self._workspace.user),
             )
 
     def start_export(self, name: str, target: Path, filters: dict[str, Any]) -> JobRunner:
         job = export_job(self._workspace, name, target, filters)
-        return self._run("Exporting", job, "records", imported=False)
+        return self._run("Exporting", job, "records", None)
 
     def start_import(self, name: str, path: Path, options: ImportOptions) -> JobRunner:
-        job = import_job(self._workspace, name, path, options)
-        return self._run("Importing", job, "documents", imported=True)
+        """Import ``path``: article files if ``name`` is ``ARTICLES``, else annotated
+        documents in that format."""
+        changed: set[int] = set()  # filled on the worker thread, read once it is done
+        if name == ARTICLES:
+            job, unit = articles_job(self._workspace, path), "articles"
+        else:
+            job, unit = import_job(self._workspace, name, path, options, changed), "documents"
+        # The import holds the database's write lock until it ends: edits wait in the queue.
+        self._workspace.edits.hold()
+        return self._run("Importing", job, unit, changed)
 
-    def _run(self, title: str, job: Job, unit: str, *, imported: bool) -> JobRunner:
+    def _run(self, title: str, job: Job, unit: str, changed: set[int] | None) -> JobRunner:
+        """Run ``job``; for an import, ``changed`` is where it puts the articles it changed."""
         runner = JobRunner(self._parent, title, job, unit)
-        runner.finished.connect(lambda ok, message: self._finished(ok, message, imported))
+        runner.finished.connect(lambda ok, message: self._finished(runner, ok, message, changed))
         self.runner = runner
+        self._running.add(runner)
         runner.start()
         return runner
 
-    def _finished(self, ok: bool, message: str, imported: bool) -> None:
-        if ok and imported:
-            self.imported.emit()
+    def _finished(
+        self, runner: JobRunner, ok: bool, message: str, changed: set[int] | None
+    ) -> None:
+        self._running.discard(runner)
+        unsaved = self._workspace.edits.release() if changed is not None else {}
+        if unsaved:
+            ok = False
+            message += "\n\nNot saved: edits made while the import ran:\n" + "\n".join(
+                sorted(set(unsaved.values()))
+            )
+        if self._closing:
+            if unsaved:
+                QMessageBox.warning(self._parent, "annotator", message)
+            if not self._running:
+                self._parent.close()
+            return
+        if changed is not None:
+            self.imported.emit(changed | unsaved.keys())
         icon = QMessageBox.Icon.Information if ok else QMessageBox.Icon.Warning
         self.result_box = QMessageBox(icon, "annotator", message, parent=self._parent)
         self.result_box.open()  # not exec(): the window stays usable

@@ -19,6 +19,7 @@ from annotator.gui.span_table import SpanTableModel, SpanTableView
 if TYPE_CHECKING:
     from annotator.gui.document import ArticleDocument
     from annotator.gui.editor import Editor
+    from annotator.gui.exchange import Exchange
     from annotator.gui.workspace import Workspace
 
 
@@ -31,6 +32,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("annotator")
         self.resize(1280, 800)
         self.editor: Editor | None = None
+        self.exchange: Exchange | None = None
         # One settings object for the window's life: constructing one reads the file again.
         self._settings = QSettings(self)
         self.article_view = ArticleView(self)
@@ -236,6 +238,10 @@ class MainWindow(QMainWindow):
             self.resizeDocks([docks["articlesDock"], docks["detailsDock"]], [420, 380], vertical)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.exchange is not None and not self.exchange.stop_before_closing():
+            self.statusBar().showMessage("Cancelling the import or export, then closing…")
+            event.ignore()
+            return
         # Saved here rather than on every open: writing the settings file costs a
         # millisecond or so in the event-loop turn that shows the article.
         settings = self._settings

@@ -1,4 +1,5 @@
-"""What the window works on: the store facade, the label schema and the annotator's name."""
+"""What the window works on: the store facade, the label schema, the annotator's name, and the
+queue through which edits reach the store."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 from annotator.core.schema import LabelSchema, load_schema
 from annotator.formats.articles import iter_article_files, read_articles
+from annotator.gui.edit_queue import EditQueue
 from annotator.resources import default_schema_path, sample_articles_path
 from annotator.storage.store import Store
 
@@ -16,6 +18,7 @@ class Workspace:
     store: Store
     schema: LabelSchema
     user: str
+    edits: EditQueue
 
     @classmethod
     def open(cls, db_url: str, user: str, schema_path: str | Path | None = None) -> Workspace:
@@ -29,4 +32,4 @@ class Workspace:
         if store.article_count() == 0:
             for path in iter_article_files([sample_articles_path()]):
                 store.import_articles(read_articles(path))
-        return cls(store=store, schema=schema, user=user)
+        return cls(store=store, schema=schema, user=user, edits=EditQueue(store))

@@ -5,12 +5,14 @@ import, which commands that never edit do not pay."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from annotator.core.models import Relation, Span, Status, Suggestion
+from annotator.storage import tables
 from annotator.storage.errors import StoreError
 from annotator.storage.orm import (
     AnnotationSetRow,
@@ -22,6 +24,7 @@ from annotator.storage.orm import (
     SuggestionRow,
 )
 from annotator.storage.rows import own_set, relation_of_row, span_of_row
+from annotator.storage.shared_rows import add_missing, annotator_id
 from annotator.storage.tables import utcnow
 
 
@@ -79,7 +82,7 @@ class Edits:
             "attrs": dict(span.attrs),
             "origin": span.origin.value,
             "created_at": span.created_at or now,
-            "updated_at": now,
+            "updated_at": span.updated_at or now,
         }
         # A Core insert: this runs on every keystroke that tags, and the unit of work
         # costs more than the insert itself.
@@ -95,7 +98,7 @@ class Edits:
             values["attrs"],
             span.origin,
             values["created_at"],
-            now,
+            values["updated_at"],
         )
 
     def delete_span(self, span_id: str) -> tuple[Span, tuple[Relation, ...]]:
@@ -115,7 +118,12 @@ class Edits:
         return span, removed
 
     def update_span(
-        self, span_id: str, *, label: str | None = None, attrs: dict[str, Any] | None = None
+        self,
+        span_id: str,
+        *,
+        label: str | None = None,
+        attrs: dict[str, Any] | None = None,
+        updated_at: datetime | None = None,
     ) -> Span:
         session = self._session
         row = session.get(SpanRow, span_id)
@@ -125,7 +133,7 @@ class Edits:
             row.label = label
         if attrs is not None:
             row.attrs = dict(attrs)
-        row.updated_at = utcnow()
+        row.updated_at = updated_at or utcnow()
         return span_of_row(row)
 
     def add_relation(self, article_id: int, annotator: str, relation: Relation) -> Relation:
@@ -187,17 +195,17 @@ class Edits:
             return set_row
         if session.get(ArticleRow, article_id) is None:
             raise StoreError(f"no article with id {article_id}")
-        annotator_id = session.scalar(select(AnnotatorRow.id).where(AnnotatorRow.name == annotator))
-        if annotator_id is None:
-            annotator_row = AnnotatorRow(name=annotator)
-            session.add(annotator_row)
-            session.flush()
-            annotator_id = annotator_row.id
-        set_row = AnnotationSetRow(
-            article_id=article_id, annotator_id=annotator_id, status=Status.TODO.value
+        connection = session.connection()
+        add_missing(
+            connection,
+            tables.annotation_sets,
+            article_id=article_id,
+            annotator_id=annotator_id(connection, annotator),
+            status=Status.TODO.value,
+            updated_at=utcnow(),
         )
-        session.add(set_row)
-        session.flush()
+        set_row = session.scalar(_set_query(article_id, annotator))
+        assert set_row is not None
         return set_row
 
 

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -62,7 +63,7 @@ from annotator.core.models import (
     trusted_model,
 )
 from annotator.core.text import text_sha256
-from annotator.storage import tables
+from annotator.storage import shared_rows, tables
 from annotator.storage.database import (
     DatabaseError,
     create_db_engine,
@@ -384,7 +385,8 @@ class Store:
         span: Span,
         relations: Iterable[Relation] = (),
     ) -> Span:
-        """Save a span (keeping its id) and, for an undone delete, its relations."""
+        """Save a span (keeping its id, and its times where it has them) and, for an undone
+        delete, its relations."""
         with self._editing() as edits:
             return edits.add_span(article_id, annotator, span, relations)
 
@@ -394,10 +396,16 @@ class Store:
             return edits.delete_span(span_id)
 
     def update_span(
-        self, span_id: str, *, label: str | None = None, attrs: dict[str, Any] | None = None
+        self,
+        span_id: str,
+        *,
+        label: str | None = None,
+        attrs: dict[str, Any] | None = None,
+        updated_at: datetime | None = None,
     ) -> Span:
+        """Change a span's label and/or attributes, at ``updated_at`` (by default now)."""
         with self._editing() as edits:
-            return edits.update_span(span_id, label=label, attrs=attrs)
+            return edits.update_span(span_id, label=label, attrs=attrs, updated_at=updated_at)
 
     def add_relation(self, article_id: int, annotator: str, relation: Relation) -> Relation:
         with self._editing() as edits:
@@ -657,6 +665,7 @@ class Store:
                     bulk.store(batch)
                 if progress is not None:
                     progress(report.documents)
+                report.changed = bulk.changed()
         except SQLAlchemyError as error:
             raise _database_error(error) from error
         return report
@@ -681,6 +690,9 @@ class DocumentImportReport:
     spans_present: int = 0
     relations_added: int = 0
     relations_present: int = 0
+    # (article id, annotator) of each annotation set the import created or gave spans,
+    # relations or a status: what a window showing that set must read again.
+    changed: set[tuple[int, str]] = field(default_factory=set, compare=False, repr=False)
 
     def __str__(self) -> str:
         return (
@@ -1012,6 +1024,7 @@ class _BulkImport:
         self.statuses: dict[int, str] = {}  # set id -> its status
         self.sets_read: set[int] = set()  # stored articles whose sets are in ``sets``
         self.created_sets: set[int] = set()
+        self.changed_sets: set[int] = set()  # created, or given annotations or a status
         # Ids of the spans and relations this import adds to sets that existed before it: only
         # those stored before count as present by content, so that two equal spans in a file
         # are both imported, as they were both exported.
@@ -1019,6 +1032,15 @@ class _BulkImport:
         # Whether a batch whose sets this import created is inserted with the ids it brings,
         # unchecked (see ``_insert_as_given``). Off after the first collision.
         self.ids_as_given = True
+
+    def changed(self) -> set[tuple[int, str]]:
+        """(article id, annotator) of the sets this import changed."""
+        names = {annotator_id: name for name, annotator_id in self.annotators.items()}
+        return {
+            (article_id, names[annotator_id])
+            for (article_id, annotator_id), set_id in self.sets.items()
+            if set_id in self.changed_sets
+        }
 
     def store(self, documents: Sequence[ImportedDocument]) -> None:
         articles = self._articles(documents)
@@ -1098,13 +1120,10 @@ class _BulkImport:
                 f"{document.where}: the document names no annotator and no default annotator "
                 "was given"
             )
-        annotator_id = self.annotators.get(name)
-        if annotator_id is None:
-            annotator_id = self.connection.execute(
-                insert(tables.annotators).values(name=name).returning(_ANNOTATOR.id)
-            ).scalar_one()
-            self.annotators[name] = annotator_id
-        return annotator_id
+        found = self.annotators.get(name)
+        if found is None:
+            found = self.annotators[name] = shared_rows.annotator_id(self.connection, name)
+        return found
 
     def _sets(
         self, documents: Sequence[ImportedDocument], articles: list[_ArticleRef]
@@ -1166,6 +1185,7 @@ class _BulkImport:
                     self.statuses[set_id] = added["status"]
         created = {self.sets[key] for key in new}
         self.created_sets |= created
+        self.changed_sets |= created | changed.keys()
         return [self.sets[key] for key in keys], created
 
     # Spans and relations
@@ -1297,9 +1317,11 @@ class _BulkImport:
         if spans:
             self.span_rows.insert(spans)
             report.spans_added += len(spans)
+            self.changed_sets.update(row[1] for row in spans)
         if relations:
             self.connection.execute(insert(_BULK_RELATIONS), relations)
             report.relations_added += len(relations)
+            self.changed_sets.update(row["set_id"] for row in relations)
 
     def _insert_as_given(self, documents: Sequence[ImportedDocument], set_ids: list[int]) -> bool:
         """Insert the batch's spans and relations under the ids they bring, if no id is taken;
