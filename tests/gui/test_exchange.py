@@ -470,7 +470,7 @@ def test_an_import_that_changes_an_open_article_reads_it_again_and_says_so(
         ("Harbor", "GPE"),
         ("Harbor", "ORG"),
     ]
-    assert window.span_model.rowCount() == 2
+    qtbot.waitUntil(lambda: window.span_model.rowCount() == 2)  # filled once the text shows
     assert not window.editor.undo_group.canUndo()
     window.articles.view.selectRow(0)  # the first article kept its history
     assert window.editor.document.article.id == first.id
