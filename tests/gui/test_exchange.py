@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 from annotator.formats.base import ImportOptions
 from annotator.gui import exchange
 from annotator.gui.exchange import ImportDialog, JobRunner
+from annotator.gui.main_window import MainWindow
 from annotator.storage.store import DatabaseError, Store
 from conftest import WindowFactory
 
@@ -215,15 +216,21 @@ def gate_reader(monkeypatch: pytest.MonkeyPatch, gate: threading.Event, ahead: i
     monkeypatch.setattr(exchange, "reader_for", Gated)
 
 
-def test_closing_the_window_during_an_export_stops_it_first_and_leaves_no_file(
-    qtbot: QtBot, make_window: WindowFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    window, gate = window_with_a_held_export(qtbot, make_window, monkeypatch)
+def export_under_way(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> tuple[Path, JobRunner]:
+    """Start an export into a new folder and wait until it has written its first record."""
     folder = tmp_path / "out"
     folder.mkdir()
     runner = window.exchange.start_export("jsonl", folder / "out.jsonl", {})
     with qtbot.waitSignal(runner.job.progressed, timeout=10_000):
         pass
+    return folder, runner
+
+
+def test_closing_the_window_during_an_export_stops_it_first_and_leaves_no_file(
+    qtbot: QtBot, make_window: WindowFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window, gate = window_with_a_held_export(qtbot, make_window, monkeypatch)
+    folder, runner = export_under_way(qtbot, window, tmp_path)
     window.close()
     stays_open = window.isVisible()  # until the export has stopped
     with qtbot.waitSignal(runner.finished, timeout=10_000) as finished:
@@ -525,11 +532,7 @@ def test_closing_the_window_stops_every_running_job_first(
     db_url: str,
 ) -> None:
     window, gate = window_with_a_held_export(qtbot, make_window, monkeypatch)
-    folder = tmp_path / "out"
-    folder.mkdir()
-    export = window.exchange.start_export("jsonl", folder / "out.jsonl", {})
-    with qtbot.waitSignal(export.job.progressed, timeout=10_000):
-        pass
+    folder, export = export_under_way(qtbot, window, tmp_path)
     gate_reader(monkeypatch, gate)
     records = [{"id": f"new-{n}", "text": f"Artikel {n} baru.", "label": []} for n in range(3)]
     source = doccano_file(tmp_path / "doccano.jsonl", records)
