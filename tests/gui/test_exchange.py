@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from annotator.formats.base import ImportOptions
+from annotator.gui import editor as editor_module
 from annotator.gui import exchange
 from annotator.gui.exchange import ImportDialog, JobRunner
 from annotator.gui.main_window import MainWindow
@@ -548,5 +549,30 @@ def test_closing_the_window_stops_every_running_job_first(
     reopened = Store.open(db_url)
     try:
         assert reopened.article_count() == 5
+    finally:
+        reopened.close()
+
+
+def test_an_article_with_edits_waiting_for_an_import_is_not_forgotten(
+    qtbot: QtBot, make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch, db_url: str
+) -> None:
+    """Only the last few articles are kept open; one whose edits have not been written yet
+    stays, or opening it again would read the database without them."""
+    monkeypatch.setattr(editor_module, "KEPT_ARTICLES", 1)
+    window = make_window()
+    edits = window.editor.workspace.edits
+    edits.hold()  # as a running import does
+    tag_first_word(qtbot, window)
+    tagged = window.editor.document
+    for row in (1, 2, 3):
+        window.articles.view.selectRow(row)
+    assert len(window.editor._stacks) == 2  # the tagged article and the open one
+    window.editor.open_article(tagged.article.id)
+    assert window.editor.document is tagged
+    assert [(s.label, s.text) for s in tagged.spans] == [("GPE", "Ukraina")]
+    assert edits.release() == {}
+    reopened = Store.open(db_url)
+    try:
+        assert [s.text for s in reopened.annotations(tagged.article.id, "ana").spans] == ["Ukraina"]
     finally:
         reopened.close()

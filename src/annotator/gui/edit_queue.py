@@ -31,6 +31,10 @@ class EditQueue:
         else:
             edit(self._store)
 
+    def keeps_edits_of(self, article_id: int) -> bool:
+        """Whether edits of article ``article_id`` wait to be written."""
+        return any(held_id == article_id for held_id, _edit in self._held)
+
     def hold(self) -> None:
         """Keep edits from now on, until as many ``release`` calls as ``hold`` calls."""
         self._holds += 1

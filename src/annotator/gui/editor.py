@@ -181,9 +181,14 @@ class Editor(QObject):
         return document
 
     def _forget_old_articles(self) -> None:
-        """Keep the documents and undo histories of the last few articles only."""
-        while len(self._stacks) > KEPT_ARTICLES:
-            self._drop(*self._stacks.pop(next(iter(self._stacks))))
+        """Keep the documents and undo histories of the last few articles only. A document
+        whose edits wait for an import to end stays: read again, it would lack them."""
+        edits = self.workspace.edits
+        for article_id in list(self._stacks)[:-1]:  # the oldest first; the one opened stays
+            if len(self._stacks) <= KEPT_ARTICLES:
+                return
+            if not edits.keeps_edits_of(article_id):
+                self._drop(*self._stacks.pop(article_id))
 
     def _drop(self, document: ArticleDocument, stack: QUndoStack) -> None:
         self.undo_group.removeStack(stack)
