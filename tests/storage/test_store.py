@@ -1,3 +1,4 @@
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from annotator.core.models import (
 )
 from annotator.core.text import text_sha256
 from annotator.storage import tables
-from annotator.storage.store import DatabaseError, Store, StoreError
+from annotator.storage.store import DatabaseBusy, DatabaseError, Store, StoreError
 
 TEXT = "Presiden Joko Widodo bertemu Volodymyr Zelensky di Kyiv pada hari Rabu."
 
@@ -591,3 +592,26 @@ def test_an_import_while_another_writer_adds_the_same_annotator_is_stored(
     assert report.spans_added == 1
     assert store.annotator_names() == ["ana"]
     assert [span.text for span in store.annotations(article_id, "ana").spans] == ["Joko Widodo"]
+
+
+def test_an_edit_waits_briefly_for_a_lock_held_elsewhere_then_says_busy(
+    store: Store, db_url: str
+) -> None:
+    article_id = add_article(store, "a1", TEXT)
+    other = sqlite3.connect(db_url.removeprefix("sqlite:///"))
+    other.execute("BEGIN IMMEDIATE")  # another program writing: it holds the write lock
+    try:
+        store.wait_for_edits(20)
+        with pytest.raises(DatabaseBusy, match="database is locked"):
+            store.add_span(article_id, "ana", span_on(TEXT, "Joko Widodo"))
+        store.wait_for_edits(None)
+        other.execute("INSERT INTO annotators (name) VALUES ('zed')")
+    finally:
+        other.commit()
+        other.close()
+    span = span_on(TEXT, "Kyiv", "GPE")
+    store.add_span(article_id, "ana", span)  # the same kind of write, now the lock is free
+    assert [s.text for s in store.annotations(article_id, "ana").spans] == ["Kyiv"]
+    with pytest.raises(DatabaseError) as info:
+        store.add_span(article_id, "ana", span)  # a clash is no matter of waiting
+    assert not isinstance(info.value, DatabaseBusy)

@@ -1,35 +1,60 @@
-"""Writing the annotator's edits to the store: at once, or after an import that holds the
-database's write lock.
+"""Writing the annotator's edits to the store: at once, or as soon as the database lets us.
 
 An import writes a whole file in one transaction, so that a cancelled or refused file adds
 nothing; SQLite lets one connection write at a time. An edit made meanwhile would wait for the
 lock, freezing the window, and fail once the database's busy timeout ran out. So while an
-import runs the documents apply their edits in memory at once, and this queue keeps the writes,
-in order, for when the import has ended.
+import runs in the window the documents apply their edits in memory at once, and this queue
+keeps the writes, in order, for when the import has ended.
+
+Another program (an import from the command line) can hold the lock too, and the window cannot
+know for how long. An edit then waits briefly (``EDIT_WAIT_MS``); if the lock is still held it
+is kept like the others and tried again every ``RETRY_MS``, with every later edit behind it,
+until the database is free.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from annotator.storage.store import DatabaseError, Store, StoreError
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from annotator.storage.store import DatabaseBusy, DatabaseError, Store, StoreError
 
 Edit = Callable[[Store], object]
+EDIT_WAIT_MS = 250  # how long an edit waits for a lock held elsewhere: a few frames
+RETRY_MS = 1_000
 
 
-class EditQueue:
-    def __init__(self, store: Store) -> None:
+class EditQueue(QObject):
+    busyChanged = Signal(bool)  # whether edits wait for a database another program writes
+    unsaved = Signal(object)  # {article id: error} of kept edits that could not be saved
+
+    def __init__(self, store: Store, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._store = store
+        store.wait_for_edits(EDIT_WAIT_MS)
         self._holds = 0
         self._held: list[tuple[int, Edit]] = []
+        self._retry = QTimer(self)
+        self._retry.setInterval(RETRY_MS)
+        self._retry.timeout.connect(self._write_when_free)
 
     def write(self, article_id: int, edit: Edit) -> None:
         """Run ``edit`` (an edit of article ``article_id``) on the store now, raising its
-        error, or keep it while the queue is held."""
-        if self._holds:
+        error; or keep it, while the queue is held, edits wait, or the database is busy."""
+        if self._holds or self._held:
             self._held.append((article_id, edit))
-        else:
+            return
+        try:
             edit(self._store)
+        except DatabaseBusy:
+            self._held.append((article_id, edit))
+            self._wait_for_the_database()
+
+    @property
+    def waiting(self) -> int:
+        """How many edits wait to be written."""
+        return len(self._held)
 
     def keeps_edits_of(self, article_id: int) -> bool:
         """Whether edits of article ``article_id`` wait to be written."""
@@ -40,16 +65,46 @@ class EditQueue:
         self._holds += 1
 
     def release(self) -> dict[int, str]:
-        """End one hold; after the last, write the kept edits in order. Returns, by article,
-        the first error of the edits that could not be saved."""
+        """End one hold; after the last, write the kept edits in order (those the database
+        is still too busy for stay kept). Returns, by article, the first error of the edits
+        that could not be saved."""
         self._holds -= 1
+        return {} if self._holds else self._write_kept()
+
+    def write_now(self) -> dict[int, str]:
+        """Write the kept edits, waiting for the database as long as any write would (when
+        the window closes). Returns what ``release`` returns."""
+        self._store.wait_for_edits(None)
+        try:
+            return self._write_kept()
+        finally:
+            self._store.wait_for_edits(EDIT_WAIT_MS)
+
+    def _write_when_free(self) -> None:
         if self._holds:
-            return {}
-        held, self._held = self._held, []
+            return  # an import of the window's own is running: its end writes them
+        unsaved = self._write_kept()
+        if unsaved:
+            self.unsaved.emit(unsaved)
+
+    def _write_kept(self) -> dict[int, str]:
         unsaved: dict[int, str] = {}
-        for article_id, edit in held:
+        while self._held:
+            article_id, edit = self._held[0]
             try:
                 edit(self._store)
+            except DatabaseBusy:
+                self._wait_for_the_database()
+                return unsaved
             except (DatabaseError, StoreError) as error:
                 unsaved.setdefault(article_id, str(error))
+            del self._held[0]
+        if self._retry.isActive():
+            self._retry.stop()
+            self.busyChanged.emit(False)
         return unsaved
+
+    def _wait_for_the_database(self) -> None:
+        if not self._retry.isActive():
+            self._retry.start()
+            self.busyChanged.emit(True)

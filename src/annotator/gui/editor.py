@@ -93,6 +93,8 @@ class Editor(QObject):
         articles.articleActivated.connect(self.open_article)
         details.attributeChosen.connect(self.set_attribute)
         details.unlinkRequested.connect(self.unlink)
+        workspace.edits.busyChanged.connect(self._database_busy)
+        workspace.edits.unsaved.connect(self._edits_unsaved)
 
     # ------------------------------------------------------------- articles
 
@@ -100,6 +102,28 @@ class Editor(QObject):
         summaries = self.workspace.store.list_articles(self.workspace.user)
         self._articles.model.set_articles(summaries)
         self._emit_progress()
+
+    def save_waiting_edits(self) -> int:
+        """Write the edits that wait for a busy database, waiting as long as any write
+        would; returns how many still could not be written."""
+        unsaved = self.workspace.edits.write_now()
+        if unsaved:
+            self._edits_unsaved(unsaved)
+        return self.workspace.edits.waiting
+
+    def _database_busy(self, busy: bool) -> None:
+        self.message.emit(
+            "The database is busy: another program is writing to it. Your edits are kept "
+            "and saved as soon as it is free."
+            if busy
+            else "The database is free again: every edit is saved."
+        )
+
+    def _edits_unsaved(self, unsaved: dict[int, str]) -> None:
+        """Kept edits that could not be written: their articles are read again, so that the
+        screen shows what the database holds."""
+        self.reload(set(unsaved))
+        self.failed.emit("Not saved: " + "; ".join(sorted(set(unsaved.values()))))
 
     def reload(self, changed: set[int]) -> None:
         """After an import: read the article list again, and the articles in ``changed``, on

@@ -51,6 +51,12 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel(self)
         self.progress_label = QLabel(self)
         self.progress_label.setObjectName("progressLabel")
+        # Shown while edits wait for a database another program writes to.
+        self.waiting_label = QLabel("Edits wait: the database is busy", self)
+        self.waiting_label.setObjectName("waitingLabel")
+        self.waiting_label.setStyleSheet("color: #a04000; font-weight: bold")
+        self.waiting_label.hide()
+        self.statusBar().addPermanentWidget(self.waiting_label)
         self.statusBar().addPermanentWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.progress_label)
         self.statusBar().showMessage("Opening the database…")
@@ -80,6 +86,7 @@ class MainWindow(QMainWindow):
             lambda done, total: self.progress_label.setText(f"{done} / {total} done")
         )
         editor.documentOpened.connect(self._document_opened)
+        workspace.edits.busyChanged.connect(self.waiting_label.setVisible)
         self.user_label.setText(f"Annotator: {workspace.user}")
         editor.snap_to_words = bool(self._settings.value("snapToWords", True, type=bool))
         self._snap_action.setChecked(editor.snap_to_words)
@@ -220,6 +227,17 @@ class MainWindow(QMainWindow):
     def _document_opened(self, document: ArticleDocument) -> None:
         self.setWindowTitle(f"{document.article.title} — annotator")
 
+    def _lose_edits(self, waiting: int) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "annotator",
+            f"{waiting} edits are not saved yet: another program is still writing to the "
+            "database. Close anyway and lose them?",
+            QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Close
+
     def _show_error(self, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
         QMessageBox.warning(self, "annotator", message)
@@ -240,6 +258,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.exchange is not None and not self.exchange.stop_before_closing():
             self.statusBar().showMessage("Cancelling the import or export, then closing…")
+            event.ignore()
+            return
+        waiting = self.editor.save_waiting_edits() if self.editor is not None else 0
+        if waiting and not self._lose_edits(waiting):
             event.ignore()
             return
         # Saved here rather than on every open: writing the settings file costs a

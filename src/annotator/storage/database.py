@@ -31,6 +31,26 @@ class DatabaseError(Exception):
     """The database cannot be opened or used; the message is meant for the user."""
 
 
+class DatabaseBusy(DatabaseError):
+    """Another connection holds the lock a write needs, past the time allowed to wait for it:
+    the same write may succeed later."""
+
+
+# SQLite's primary result codes for a lock held elsewhere, and PostgreSQL's SQLSTATE for a lock
+# not obtained in time.
+_SQLITE_BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
+_POSTGRESQL_LOCK_NOT_AVAILABLE = "55P03"
+
+
+def is_busy(driver_error: object) -> bool:
+    """Whether a driver's error says the database was locked by another connection."""
+    code = getattr(driver_error, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in _SQLITE_BUSY_CODES
+    state = getattr(driver_error, "sqlstate", None) or getattr(driver_error, "pgcode", None)
+    return state == _POSTGRESQL_LOCK_NOT_AVAILABLE
+
+
 def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 

@@ -13,7 +13,7 @@ import os
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
@@ -65,9 +65,12 @@ from annotator.core.models import (
 from annotator.core.text import text_sha256
 from annotator.storage import shared_rows, tables
 from annotator.storage.database import (
+    BUSY_TIMEOUT_MS,
+    DatabaseBusy,
     DatabaseError,
     create_db_engine,
     default_database_url,
+    is_busy,
     migrate,
     sqlite_files,
 )
@@ -103,8 +106,11 @@ AnySelect = Select[*tuple[Any, ...]]  # a SELECT of any columns
 
 
 def _database_error(error: SQLAlchemyError) -> DatabaseError:
-    """The one error the store's callers handle, naming the driver's own error if any."""
-    return DatabaseError(f"database error: {getattr(error, 'orig', None) or error}")
+    """The one error the store's callers handle, naming the driver's own error if any;
+    ``DatabaseBusy`` when another connection held the lock."""
+    driver_error = getattr(error, "orig", None)
+    kind = DatabaseBusy if is_busy(driver_error) else DatabaseError
+    return kind(f"database error: {driver_error or error}")
 
 
 class Store:
@@ -114,6 +120,7 @@ class Store:
         self._engine = engine
         self._sessions: sessionmaker[Session] | None = None
         self._driver = _DriverReads()
+        self._edit_wait_ms: int | None = None
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -138,6 +145,12 @@ class Store:
             self._sessions = sessionmaker(self._engine, expire_on_commit=False)
             from annotator.storage import edits  # noqa: F401  (imported for its cost)
 
+    def wait_for_edits(self, milliseconds: int | None) -> None:
+        """How long an edit waits for a lock another connection holds before it raises
+        ``DatabaseBusy`` (SQLite; ``None``: as long as any write). A window keeps this short,
+        so that it does not freeze while another program writes."""
+        self._edit_wait_ms = milliseconds
+
     @contextmanager
     def _editing(self) -> Iterator[Edits]:
         """One interactive edit: an ORM session in a transaction of its own."""
@@ -145,9 +158,20 @@ class Store:
         assert self._sessions is not None
         from annotator.storage.edits import Edits
 
+        wait = self._edit_wait_ms if self._engine.dialect.name == "sqlite" else None
         try:
             with self._sessions.begin() as session:
-                yield Edits(session)
+                if wait is not None:
+                    session.connection().exec_driver_sql(f"PRAGMA busy_timeout={int(wait)}")
+                try:
+                    yield Edits(session)
+                    session.flush()
+                finally:
+                    if wait is not None:
+                        with suppress(SQLAlchemyError):  # the error above is the one to report
+                            session.connection().exec_driver_sql(
+                                f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}"
+                            )
         except SQLAlchemyError as error:
             raise _database_error(error) from error
 
