@@ -609,3 +609,15 @@ def test_an_integer_beyond_64_bits_in_data_is_refused_not_rounded(tmp_path: Path
     )
     (document,) = reader.read(path, ImportOptions(annotator="eko"))
     assert document.article.meta == {"id": 9007199254740993, "score": 0.5}
+
+
+def test_json_nested_deeper_than_python_reads_is_refused_cleanly(tmp_path: Path) -> None:
+    """A file with floats is read again by Python's parser, which nests less deeply than
+    orjson: too deep for it is an error naming the file, not a crash."""
+    depth = 990
+    path = tmp_path / "in.json"
+    meta = '{"d": ' + "[" * depth + "]" * depth + ', "f": 0.5}'
+    path.write_text('[{"data": {"text": "Joko tiba.", "meta": ' + meta + "}}]", encoding="utf-8")
+    with pytest.raises(ImportFileError) as info:
+        list(reader.read(path, ImportOptions(annotator="eko")))
+    assert str(info.value) == f"{path}: JSON nested too deeply"

@@ -126,3 +126,25 @@ def test_next_unfinished_from_the_last_unfinished_article_says_so(
     assert window.statusBar().currentMessage() == "This is the last unfinished article."
     qtbot.keyClick(window.article_view, Qt.Key.Key_Return, CTRL)
     assert window.statusBar().currentMessage() == "Every article is done or skipped."
+
+
+def test_done_right_after_clicking_a_row_under_a_filter_goes_to_the_next_article(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    """The article a click opens stays listed at once, before the list has caught up with it:
+    marking it done then moves on from it, not from where its row would have gone."""
+    window = make_window()
+    follows(qtbot, window)
+    window.articles.filter.setText("to do")
+    ids = listed(window)
+    view = window.articles.view
+    qtbot.mouseClick(
+        view.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=view.visualRect(view.model().index(2, 0)).center(),
+    )
+    assert window.editor.document.article.id == ids[2]
+    qtbot.keyClick(window.article_view, Qt.Key.Key_Return, CTRL)  # before the text is painted
+    assert window.editor.document.article.id == ids[3]
+    statuses = {s.id: s.status for s in window.articles.model.summaries()}
+    assert statuses[ids[2]] == Status.DONE and statuses[ids[3]] == Status.TODO

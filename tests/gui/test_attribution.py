@@ -6,13 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from annotator.__main__ import main
 from annotator.core.models import Span
 from annotator.gui.main_window import MainWindow
-from annotator.storage.store import Store
+from annotator.storage.store import DatabaseError, Store
 from conftest import CursorAt, WindowFactory
 
 QUOTE = "“Kami tidak dapat sepenuhnya memahami detailnya karena keputusan tersebut dibuat"
@@ -343,3 +345,60 @@ def test_a_new_entity_is_suggested_at_its_other_mentions(
 
     qtbot.waitUntil(lambda: offered() == others)
     assert len(others) == 6
+
+
+def stored_quote(window: MainWindow, start: int, end: int, **attrs: str) -> Span:
+    """A QUOTE stored directly (as an import would), with attribute values of its own."""
+    document = window.editor.document
+    span = Span.of(document.text, start, end, "QUOTE", attrs=attrs)
+    window.editor.workspace.store.add_span(document.article.id, "ana", span)
+    return span
+
+
+def test_a_value_the_schema_does_not_list_is_shown_for_its_span_only(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    window = make_window()
+    text = window.editor.document.text
+    start, end = quote_range(text)
+    mixed = stored_quote(window, start, end, type="mixed")
+    verbatim = stored_quote(window, 0, 8, type="verbatim")  # not among the schema's values
+    window.editor.reload({window.editor.document.article.id})
+    window.editor.select_span(mixed.id)
+    combo = window.details.combos["type"]
+    assert combo.currentText() == "mixed"
+    window.editor.select_span(verbatim.id)
+    assert window.details.combos["type"] is combo and combo.currentText() == "verbatim"
+    window.editor.select_span(mixed.id)
+    assert combo.currentText() == "mixed"
+    assert [combo.itemText(i) for i in range(combo.count())] == ["direct", "indirect", "mixed"]
+
+
+def test_selecting_a_span_longer_than_the_screen_keeps_it_selected(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    window = make_window()
+    text = window.editor.document.text
+    whole = stored_quote(window, 0, len(text) - 1)
+    window.editor.reload({window.editor.document.article.id})
+    qtbot.waitUntil(lambda: window.span_model.rowCount() == 1)
+    window.editor.select_span(whole.id)
+    assert window.editor.selected_span == window.editor.document.span(whole.id)
+    assert window.span_table.selectionModel().currentIndex().row() == 0
+
+
+def test_a_failed_save_says_what_the_store_said(
+    qtbot: QtBot, make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    errors: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: errors.append(args[2]))
+    window = make_window()
+    tag(qtbot, window, *quote_range(window.editor.document.text), Qt.Key.Key_Q)
+    store = window.editor.workspace.store
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise DatabaseError("database error: disk I/O error")
+
+    monkeypatch.setattr(store, "update_span", refuse)
+    window.editor.set_attribute("type", "indirect")
+    assert errors == ["Not saved: database error: disk I/O error"]

@@ -576,3 +576,55 @@ def test_an_article_with_edits_waiting_for_an_import_is_not_forgotten(
         assert [s.text for s in reopened.annotations(tagged.article.id, "ana").spans] == ["Ukraina"]
     finally:
         reopened.close()
+
+
+def test_a_second_import_keeps_on_screen_the_edits_the_first_one_holds(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    db_url: str,
+) -> None:
+    window = make_window()
+    article = window.editor.document.article
+    real = exchange.reader_for
+    gate = threading.Event()
+    gate_reader(monkeypatch, gate)
+    others = [{"id": f"new-{n}", "text": f"Artikel {n} baru.", "label": []} for n in range(3)]
+    first = window.exchange.start_import(
+        "doccano", doccano_file(tmp_path / "first.jsonl", others), ImportOptions(annotator="ana")
+    )
+    with qtbot.waitSignal(first.job.progressed, timeout=10_000):
+        pass
+    tag_first_word(qtbot, window)  # kept until the first import ends
+    monkeypatch.setattr(exchange, "reader_for", real)
+    start = article.text.index("Bakhmut")
+    record = {"id": article.external_id, "text": article.text, "label": [[start, start + 7, "LOC"]]}
+    import_and_wait(qtbot, window, doccano_file(tmp_path / "second.jsonl", [record]))
+    shown = [(s.label, s.text) for s in window.editor.document.spans]
+    assert shown == [("GPE", "Ukraina")]  # not read again yet: it would lack the kept tag
+    with qtbot.waitSignal(first.finished, timeout=10_000):
+        gate.set()
+    document = window.editor.document
+    assert sorted((s.label, s.text) for s in document.spans) == [
+        ("GPE", "Ukraina"),
+        ("LOC", "Bakhmut"),
+    ]
+    store = Store.open(db_url)
+    try:
+        assert len(store.annotations(article.id, "ana").spans) == 2
+    finally:
+        store.close()
+
+
+def test_export_waits_for_edits_that_are_not_saved_yet(
+    qtbot: QtBot, make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    told: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *args: told.append(args[2]))
+    window = make_window()
+    window.editor.workspace.edits.hold()  # as a running import does
+    tag_first_word(qtbot, window)
+    window.exchange.export()
+    assert told and told[0].startswith("1 edits are not saved yet")
+    assert window.editor.workspace.edits.release() == {}

@@ -187,7 +187,17 @@ def refuse_rounded_integers(raw: bytes, *parts: Any) -> None:
     orjson reads as a float, rounding it silently. Only lines whose ``parts`` (free-form values
     parsed from ``raw``, such as meta) hold a float are read again, exactly, to tell."""
     if any(map(holds_float, parts)):
-        refuse_big_integers(json.loads(raw), "")
+        refuse_big_integers(exact_json(raw), "")
+
+
+def exact_json(data: bytes | str) -> Any:
+    """Parse JSON that orjson has read, again, with Python's parser, which keeps integers
+    beyond 64 bits exactly. Raises ``ValueError`` for nesting too deep for it (orjson allows
+    a little deeper)."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def holds_float(value: Any) -> bool:

@@ -37,7 +37,6 @@ are invalid annotations.
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -57,6 +56,7 @@ from annotator.formats.articles import (
     _json_type,
     _open_error,
     _optional_string,
+    exact_json,
     holds_float,
     refuse_big_integers,
 )
@@ -309,7 +309,12 @@ def _load(path: Path, limits: Limits) -> Any:
         raise ImportFileError(path, f"expected a list of tasks or a task, got {_json_type(tasks)}")
     # orjson reads an integer beyond 64 bits as a float, rounded: a file with floats is read
     # again exactly, so that such an integer is refused (see ``_article``) rather than rounded.
-    return json.loads(decoded) if holds_float(tasks) else tasks
+    if not holds_float(tasks):
+        return tasks
+    try:
+        return exact_json(decoded)
+    except ValueError as error:
+        raise ImportFileError(path, str(error)) from None
 
 
 def _task_documents(

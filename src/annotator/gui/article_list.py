@@ -41,6 +41,8 @@ class ArticleListModel(ColumnsModel):
         self._rows: list[ArticleSummary] = []
         self._row_of: dict[int, int] = {}
         self._open: int | None = None  # article id
+        # Articles open since views were last told which one is (the one shown then too).
+        self._unshown: set[int] = set()
 
     def set_articles(self, rows: list[ArticleSummary]) -> None:
         self.beginResetModel()
@@ -56,12 +58,20 @@ class ArticleListModel(ColumnsModel):
         self._rows[row] = self._rows[row].model_copy(update=changes)
         self.row_changed(row)
 
-    def set_open(self, article_id: int) -> None:
-        previous, self._open = self._open, article_id
-        for changed in (previous, article_id):
-            row = self._row_of.get(changed) if changed is not None else None
+    def mark_open(self, article_id: int) -> None:
+        """Note the open article, without telling views yet (``show_open`` does): a change
+        of its row, its status say, already keeps it listed."""
+        self._open = article_id
+        self._unshown.add(article_id)
+
+    def show_open(self) -> None:
+        """Tell views that the rows of the articles open since they were last told, and of
+        the one open now, may be listed differently."""
+        for changed in self._unshown:
+            row = self._row_of.get(changed)
             if row is not None:
                 self.row_changed(row)
+        self._unshown = {self._open} if self._open is not None else set()
 
     def summaries(self) -> list[ArticleSummary]:
         return list(self._rows)
@@ -152,6 +162,11 @@ class ArticleListPanel(QWidget):
         layout.addWidget(self.view)
         self._following = False  # the list is being moved to the article opened
 
+    def mark_open(self, article_id: int) -> None:
+        """Keep the article just opened listed, whatever the filter, until it is selected
+        (``select_article``, once its text is on screen)."""
+        self.model.mark_open(article_id)
+
     def select_article(self, article_id: int) -> None:
         """Show the article just opened as the list's current row."""
         row = self.model.row_of(article_id)
@@ -161,7 +176,8 @@ class ArticleListPanel(QWidget):
         try:
             # The previous article's row leaves the list if it does not match the filter,
             # which moves the current row: that move is not the user's choice.
-            self.model.set_open(article_id)
+            self.model.mark_open(article_id)
+            self.model.show_open()
             index = self.proxy.mapFromSource(self.model.index(row, 0))
             self.view.selectRow(index.row())
             self.view.scrollTo(index)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -163,10 +163,12 @@ class ArticleView(QPlainTextEdit):
 
     def _reveal(self, cursor: QTextCursor) -> None:
         if not self.viewport().rect().intersects(self.cursorRect(cursor)):
-            keep = self.textCursor()
-            self.setTextCursor(cursor)
-            self.ensureCursorVisible()
-            self.setTextCursor(keep)
+            # The cursor moves there and back only to scroll: no one is told of a selection.
+            with QSignalBlocker(self):
+                keep = self.textCursor()
+                self.setTextCursor(cursor)
+                self.ensureCursorVisible()
+                self.setTextCursor(keep)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)

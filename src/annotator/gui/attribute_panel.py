@@ -78,8 +78,15 @@ class AttributePanel(QWidget):
         # handling the key or click that chose it, and must not be deleted under it.
         for attribute in attributes:
             combo = self.combos[attribute.name]
+            value = str(span.attrs.get(attribute.name, attribute.default))
             with QSignalBlocker(combo):
-                combo.setCurrentText(str(span.attrs.get(attribute.name, attribute.default)))
+                # A value the schema does not list (an import's, an older schema's) is shown
+                # as it is, as an extra last item, for as long as this span is selected.
+                if combo.count() > len(attribute.values):
+                    combo.removeItem(combo.count() - 1)
+                if combo.findText(value) < 0:
+                    combo.addItem(value)
+                combo.setCurrentIndex(combo.findText(value))
         for link in links:
             item = QListWidgetItem(describe_link(link), self.links)
             if link.relation.origin != "derived":

@@ -28,6 +28,7 @@ RETRY_MS = 1_000
 class EditQueue(QObject):
     busyChanged = Signal(bool)  # whether edits wait for a database another program writes
     unsaved = Signal(object)  # {article id: error} of kept edits that could not be saved
+    emptied = Signal()  # every kept edit has been written (or reported as unsaved)
 
     def __init__(self, store: Store, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +103,7 @@ class EditQueue(QObject):
         if self._retry.isActive():
             self._retry.stop()
             self.busyChanged.emit(False)
+        self.emptied.emit()
         return unsaved
 
     def _wait_for_the_database(self) -> None:

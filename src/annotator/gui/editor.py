@@ -7,6 +7,7 @@ article view, span table, attribute panel and article list in step with it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, QTimer, Signal
@@ -95,6 +96,10 @@ class Editor(QObject):
         details.unlinkRequested.connect(self.unlink)
         workspace.edits.busyChanged.connect(self._database_busy)
         workspace.edits.unsaved.connect(self._edits_unsaved)
+        workspace.edits.emptied.connect(self._reload_deferred)
+        # Articles an import changed while edits of them waited to be written: read again once
+        # they are (read before, they would lack those edits).
+        self._reload_later: set[int] = set()
 
     # ------------------------------------------------------------- articles
 
@@ -129,6 +134,10 @@ class Editor(QObject):
         """After an import: read the article list again, and the articles in ``changed``, on
         which the import changed this annotator's work: their undo history no longer matches
         what the database holds, and goes. The other articles keep theirs."""
+        edits = self.workspace.edits
+        waiting = {article_id for article_id in changed if edits.keeps_edits_of(article_id)}
+        self._reload_later |= waiting
+        changed = changed - waiting
         current = self.document.article.id if self.document else None
         if current in changed:
             self._show_nothing()
@@ -144,6 +153,11 @@ class Editor(QObject):
             )
         else:
             self._articles.select_article(current)
+
+    def _reload_deferred(self) -> None:
+        if self._reload_later:
+            changed, self._reload_later = self._reload_later, set()
+            self.reload(changed)
 
     def open_article(self, article_id: int) -> None:
         if self.document is not None and self.document.article.id == article_id:
@@ -172,6 +186,7 @@ class Editor(QObject):
         self._selected = self._suggestion = self._candidate = None
         self._link = None
         self.undo_group.setActiveStack(stack)
+        self._articles.mark_open(article_id)
         if self._view.isVisible():
             # The span table and the article list follow once the text is on screen (see
             # ``_shown``): drawing them first would delay the text by half as much again.
@@ -412,7 +427,11 @@ class Editor(QObject):
         try:
             stack.push(command)
         except (DatabaseError, StoreError) as error:
-            self.failed.emit(f"Not saved: {error}")
+            # Qt's binding puts its own words before the message of an error that a command
+            # raised ("Error calling Python override of QUndoCommand::redo(): ..."): the user
+            # is shown the store's.
+            message = re.sub(r"^Error calling Python override of \w+::\w+\(\): ", "", str(error))
+            self.failed.emit(f"Not saved: {message}")
             self._reload()
             return False
         return True

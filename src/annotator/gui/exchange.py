@@ -363,6 +363,16 @@ class Exchange(QObject):
         return False
 
     def export(self) -> None:
+        waiting = self._workspace.edits.waiting
+        if waiting:  # an export now would leave them out
+            QMessageBox.information(
+                self._parent,
+                "annotator",
+                f"{waiting} edits are not saved yet (an import is running, or another program "
+                "is writing to the database), and an export now would leave them out. Export "
+                "once they are saved.",
+            )
+            return
         dialog = ExportDialog(self._workspace.user, self._parent)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.path_edit.text():
             self.start_export(
