@@ -13,7 +13,7 @@ import os
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
@@ -105,6 +105,14 @@ _REJECTION = tables.rejections.c
 AnySelect = Select[*tuple[Any, ...]]  # a SELECT of any columns
 
 
+def _wait_for_locks(connection: Connection, milliseconds: int) -> None:
+    """Have a write on this SQLite connection wait that long for a lock held elsewhere. Set
+    only when it changes: each pooled connection remembers its setting."""
+    if connection.dialect.name == "sqlite" and connection.info.get("busy_ms") != milliseconds:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(milliseconds)}")
+        connection.info["busy_ms"] = milliseconds
+
+
 def _database_error(error: SQLAlchemyError) -> DatabaseError:
     """The one error the store's callers handle, naming the driver's own error if any;
     ``DatabaseBusy`` when another connection held the lock."""
@@ -158,20 +166,10 @@ class Store:
         assert self._sessions is not None
         from annotator.storage.edits import Edits
 
-        wait = self._edit_wait_ms if self._engine.dialect.name == "sqlite" else None
         try:
             with self._sessions.begin() as session:
-                if wait is not None:
-                    session.connection().exec_driver_sql(f"PRAGMA busy_timeout={int(wait)}")
-                try:
-                    yield Edits(session)
-                    session.flush()
-                finally:
-                    if wait is not None:
-                        with suppress(SQLAlchemyError):  # the error above is the one to report
-                            session.connection().exec_driver_sql(
-                                f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}"
-                            )
+                _wait_for_locks(session.connection(), self._edit_wait_ms or BUSY_TIMEOUT_MS)
+                yield Edits(session)
         except SQLAlchemyError as error:
             raise _database_error(error) from error
 
@@ -180,6 +178,7 @@ class Store:
         """A Core connection in a transaction, for a bulk write."""
         try:
             with self._engine.begin() as connection:
+                _wait_for_locks(connection, BUSY_TIMEOUT_MS)
                 yield connection
         except SQLAlchemyError as error:
             raise _database_error(error) from error
@@ -676,6 +675,7 @@ class Store:
         report = DocumentImportReport()
         try:
             with self._engine.begin() as connection, collector_paused():
+                _wait_for_locks(connection, BUSY_TIMEOUT_MS)
                 bulk = _BulkImport(connection, default_annotator, report)
                 batch: list[ImportedDocument] = []
                 for document in documents:
