@@ -29,7 +29,7 @@ from annotator.core.models import Annotations, Article, Relation, Span, Status, 
 from annotator.core.offsets import OffsetMap
 from annotator.core.schema import LabelSchema
 from annotator.core.span_index import SpanIndex
-from annotator.gui.edit_queue import EditQueue
+from annotator.gui.edit_queue import Edit, EditQueue
 from annotator.storage.store import DatabaseError, Store, StoreError
 
 # Articles up to this many code points are read whole when opened; longer ones progressively,
@@ -133,7 +133,7 @@ class ArticleDocument(QObject):
         ``edits``, else straight to ``store``."""
         super().__init__(parent)
         self._store = store
-        self._edits = edits or EditQueue(store)
+        self._edits = edits
         self.schema = schema
         self.article = article
         self.annotator = annotations.annotator
@@ -366,6 +366,14 @@ class ArticleDocument(QObject):
         ]
 
     # -------------------------------------------------------------- mutations
+
+    def _write(self, article_id: int, edit: Edit) -> None:
+        """Write an edit through the window's queue, or straight to the store."""
+        if self._edits is None:
+            edit(self._store)
+        else:
+            self._edits.write(article_id, edit)
+
     # Each computes its result here, as the store computes it, rather than take the store's:
     # while an import runs, the edit is written only afterwards.
 
@@ -375,7 +383,7 @@ class ArticleDocument(QObject):
         now = datetime.now(UTC)
         stored = span.model_copy(update={"created_at": span.created_at or now, "updated_at": now})
         article_id, annotator = self.article.id, self.annotator
-        self._edits.write(
+        self._write(
             article_id, lambda store: store.add_span(article_id, annotator, stored, relations)
         )
         self._insert(stored)
@@ -389,7 +397,7 @@ class ArticleDocument(QObject):
 
     def remove_span(self, span_id: str) -> tuple[Span, tuple[Relation, ...]]:
         self.ensure_complete()
-        self._edits.write(self.article.id, lambda store: store.delete_span(span_id))
+        self._write(self.article.id, lambda store: store.delete_span(span_id))
         span, relations = self._by_id[span_id], tuple(self.relations_of(span_id))
         row = self.row_of(span_id)
         self.spanAboutToBeRemoved.emit(row)
@@ -409,7 +417,7 @@ class ArticleDocument(QObject):
     ) -> Span:
         self.ensure_complete()
         now = datetime.now(UTC)
-        self._edits.write(
+        self._write(
             self.article.id,
             lambda store: store.update_span(span_id, label=label, attrs=attrs, updated_at=now),
         )
@@ -436,16 +444,14 @@ class ArticleDocument(QObject):
     def add_relation(self, relation: Relation) -> Relation:
         self.ensure_complete()
         article_id, annotator = self.article.id, self.annotator
-        self._edits.write(
-            article_id, lambda store: store.add_relation(article_id, annotator, relation)
-        )
+        self._write(article_id, lambda store: store.add_relation(article_id, annotator, relation))
         self._remember(relation)
         self._relations_changed([relation])
         return relation
 
     def remove_relation(self, relation_id: str) -> Relation:
         self.ensure_complete()
-        self._edits.write(self.article.id, lambda store: store.delete_relation(relation_id))
+        self._write(self.article.id, lambda store: store.delete_relation(relation_id))
         relation = self._relations[relation_id]
         self._forget(relation_id)
         self._relations_changed([relation])
@@ -453,12 +459,12 @@ class ArticleDocument(QObject):
 
     def set_status(self, status: Status) -> None:
         article_id, annotator = self.article.id, self.annotator
-        self._edits.write(article_id, lambda store: store.set_status(article_id, annotator, status))
+        self._write(article_id, lambda store: store.set_status(article_id, annotator, status))
         self._set_status_locally(status)
 
     def set_rejected(self, suggestion_id: str, rejected: bool) -> None:
         article_id, annotator = self.article.id, self.annotator
-        self._edits.write(
+        self._write(
             article_id,
             lambda store: store.set_rejected(article_id, annotator, suggestion_id, rejected),
         )
