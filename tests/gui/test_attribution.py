@@ -402,3 +402,23 @@ def test_a_failed_save_says_what_the_store_said(
     monkeypatch.setattr(store, "update_span", refuse)
     window.editor.set_attribute("type", "indirect")
     assert errors == ["Not saved: database error: disk I/O error"]
+
+
+def test_an_undo_the_store_refuses_is_reported_and_the_article_read_again(
+    qtbot: QtBot, make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    errors: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: errors.append(args[2]))
+    window = make_window()
+    quote = tag(qtbot, window, *quote_range(window.editor.document.text), Qt.Key.Key_Q)
+    store = window.editor.workspace.store
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise DatabaseError("database error: disk I/O error")
+
+    monkeypatch.setattr(store, "delete_span", refuse)
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)
+    assert errors == ["Not saved: database error: disk I/O error"]
+    document = window.editor.document
+    assert [s.id for s in document.spans] == [quote.id]  # as the database still holds it
+    assert not window.editor.undo_group.canUndo()

@@ -8,6 +8,7 @@ article view, span table, attribute panel and article list in step with it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, QTimer, Signal
@@ -423,9 +424,19 @@ class Editor(QObject):
             self.open_next()
 
     def _push(self, command: QUndoCommand) -> bool:
-        stack = self.undo_group.activeStack()
+        return self._saved(lambda: self.undo_group.activeStack().push(command))
+
+    def undo(self) -> None:
+        self._saved(self.undo_group.undo)
+
+    def redo(self) -> None:
+        self._saved(self.undo_group.redo)
+
+    def _saved(self, change: Callable[[], object]) -> bool:
+        """Run a change of the undo stack; if the store refuses it, say so and show what the
+        database holds (the article is read again, its undo history cleared)."""
         try:
-            stack.push(command)
+            change()
         except (DatabaseError, StoreError) as error:
             # Qt's binding puts its own words before the message of an error that a command
             # raised ("Error calling Python override of QUndoCommand::redo(): ..."): the user

@@ -118,10 +118,16 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
 
         edit = menu.addMenu("&Edit")
+        # Qt's actions name what they undo and follow the group's state; they go through the
+        # editor, which reports a change the store refuses. (No Python code may run on the
+        # group's signals while a command runs: an error of the command would surface there.)
         undo = editor.undo_group.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         redo = editor.undo_group.createRedoAction(self, "&Redo")
         redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for action, slot in ((undo, editor.undo), (redo, editor.redo)):
+            action.triggered.disconnect()
+            action.triggered.connect(slot)
         edit.addActions([undo, redo])
         edit.addSeparator()
         delete = self._action(
