@@ -61,6 +61,7 @@ from annotator.core.models import (
     Suggestion,
     new_id,
     trusted_model,
+    trusted_span,
 )
 from annotator.core.text import text_sha256
 from annotator.storage import shared_rows, tables
@@ -552,8 +553,8 @@ class Store:
         try:
             build_spans = _exported_spans
             with self._engine.connect() as connection:
-                span_rows = _Grouped(_streamed(connection, spans, 2000))
-                relation_rows = _Grouped(_streamed(connection, relations, 2000))
+                span_rows = _Grouped(_driver_streamed(connection, spans, 2000))
+                relation_rows = _Grouped(_driver_streamed(connection, relations, 2000))
                 for row in _streamed(connection, sets, 200):
                     item_spans = build_spans(span_rows.take(row.set_id))
                     item_relations = [
@@ -803,6 +804,30 @@ def _streamed(connection: Connection, query: AnySelect, size: int) -> Iterator[A
     row by row, the result's own bookkeeping costs more than the rows)."""
     for partition in connection.execute(query.execution_options(yield_per=size)).partitions():
         yield from partition
+
+
+def _driver_streamed(connection: Connection, query: AnySelect, size: int) -> Iterator[Any]:
+    """The rows of ``query`` as the driver gives them, fetched ``size`` at a time: for the
+    hundreds of thousands of span rows of an export, whose columns need no type processing
+    (see ``_EXPORT_SPAN_COLUMNS``), SQLAlchemy's result handling costs a fifth of the export."""
+    compiled = query.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    parameters = compiled.params
+    values = (
+        tuple(parameters[name] for name in compiled.positiontup or ())
+        if compiled.positional
+        else parameters
+    )
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(str(compiled), values)
+        while rows := cursor.fetchmany(size):
+            yield from rows
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise DatabaseError(f"database error: {error}") from error
+    finally:
+        cursor.close()
 
 
 def _bulk_table(rows: Table, *ready: str) -> TableClause:
@@ -1612,17 +1637,21 @@ def _exported_spans(rows: list[Any]) -> tuple[Span, ...]:
 
     No export format carries the spans' times, so they are not read.
     """
-    trusted, origins, parsed = Span.trusted, ORIGINS, json_object
+    origins, parsed = ORIGINS, json_object
     return tuple(
         [
-            trusted(
-                span_id,
-                start,
-                end,
-                label,
-                text,
-                {} if attrs == "{}" else parsed(attrs),
-                origins[origin],
+            trusted_span(
+                {
+                    "id": span_id,
+                    "start": start,
+                    "end": end,
+                    "label": label,
+                    "text": text,
+                    "attrs": {} if attrs == "{}" else parsed(attrs),
+                    "origin": origins[origin],
+                    "created_at": None,
+                    "updated_at": None,
+                }
             )
             for _, span_id, start, end, label, text, attrs, origin in sorted(
                 rows, key=_EXPORT_ORDER
