@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from annotator.gui.main_window import MainWindow
+from annotator.storage.edit_journal import EditJournal, journal_path
 from annotator.storage.store import Store
 from conftest import WindowFactory
 
@@ -136,3 +137,40 @@ def test_a_kept_edit_that_fails_is_reported_and_its_article_read_again(
     assert errors[0].startswith("Not saved: database error:")
     assert window.editor.document.spans == []  # read again: what the database holds for ana
     assert saved(db_url, article.id) == []
+
+
+def test_edits_a_crash_left_waiting_are_saved_at_the_next_start(
+    qtbot: QtBot, make_window: WindowFactory, db_url: str, other_writer: sqlite3.Connection
+) -> None:
+    window = make_window()
+    document = window.editor.document
+    article_id = document.article.id
+    edits = window.editor.workspace.edits
+    other_writer.execute("BEGIN IMMEDIATE")
+    tag(qtbot, window, "Ukraina", Qt.Key.Key_G)  # waits for the other program
+    journal = EditJournal(journal_path(db_url))
+    assert [edit.operation for edit in journal.read()] == ["add_span"]
+    # The window dies here: what it kept in memory is gone, the journal is not.
+    edits._held.clear()
+    window.close()
+    other_writer.execute("COMMIT")
+    assert saved(db_url, article_id) == []
+    again = make_window()
+    assert saved(db_url, article_id) == [("GPE", "Ukraina")]
+    assert not journal.path.exists()
+    assert again.statusBar().currentMessage() == (
+        "Saved 1 edits that the last run left waiting for the database."
+    )
+
+
+def test_a_journal_is_emptied_once_its_edits_are_written(
+    qtbot: QtBot, make_window: WindowFactory, db_url: str, other_writer: sqlite3.Connection
+) -> None:
+    window = make_window()
+    journal = EditJournal(journal_path(db_url))
+    other_writer.execute("BEGIN IMMEDIATE")
+    tag(qtbot, window, "Ukraina", Qt.Key.Key_G)
+    assert journal.path.exists()
+    other_writer.execute("COMMIT")
+    qtbot.waitUntil(lambda: window.editor.workspace.edits.waiting == 0)
+    assert not journal.path.exists()

@@ -332,7 +332,7 @@ def test_an_edit_that_cannot_be_saved_after_an_import_is_reported_and_undone_on_
     tag_first_word(qtbot, window)
     store = window.editor.workspace.store
 
-    def broken(*_args: Any) -> None:
+    def broken(*_args: Any, **_kwargs: Any) -> None:
         raise DatabaseError("database error: disk I/O error")
 
     monkeypatch.setattr(store, "add_span", broken)

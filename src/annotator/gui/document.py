@@ -29,7 +29,8 @@ from annotator.core.models import Annotations, Article, Relation, Span, Status, 
 from annotator.core.offsets import OffsetMap
 from annotator.core.schema import LabelSchema
 from annotator.core.span_index import SpanIndex
-from annotator.gui.edit_queue import Edit, EditQueue
+from annotator.gui.edit_queue import EditQueue
+from annotator.storage.edit_journal import PendingEdit
 from annotator.storage.store import DatabaseError, Store, StoreError
 
 # Articles up to this many code points are read whole when opened; longer ones progressively,
@@ -367,15 +368,14 @@ class ArticleDocument(QObject):
 
     # -------------------------------------------------------------- mutations
 
-    def _write(self, article_id: int, edit: Edit) -> None:
-        """Write an edit through the window's queue, or straight to the store."""
+    def _write(self, operation: str, **arguments: Any) -> None:
+        """Apply one of the store's edit methods to this article, through the window's queue
+        or straight to the store."""
+        edit = PendingEdit(self.article.id, operation, arguments)
         if self._edits is None:
-            edit(self._store)
+            edit.apply(self._store)
         else:
-            self._edits.write(article_id, edit)
-
-    # Each computes its result here, as the store computes it, rather than take the store's:
-    # while an import runs, the edit is written only afterwards.
+            self._edits.write(edit)
 
     def add_span(self, span: Span, relations: Iterable[Relation] = ()) -> Span:
         self.ensure_complete()
@@ -384,7 +384,7 @@ class ArticleDocument(QObject):
         stored = span.model_copy(update={"created_at": span.created_at or now, "updated_at": now})
         article_id, annotator = self.article.id, self.annotator
         self._write(
-            article_id, lambda store: store.add_span(article_id, annotator, stored, relations)
+            "add_span", article_id=article_id, annotator=annotator, span=stored, relations=relations
         )
         self._insert(stored)
         for relation in relations:
@@ -397,7 +397,7 @@ class ArticleDocument(QObject):
 
     def remove_span(self, span_id: str) -> tuple[Span, tuple[Relation, ...]]:
         self.ensure_complete()
-        self._write(self.article.id, lambda store: store.delete_span(span_id))
+        self._write("delete_span", span_id=span_id)
         span, relations = self._by_id[span_id], tuple(self.relations_of(span_id))
         row = self.row_of(span_id)
         self.spanAboutToBeRemoved.emit(row)
@@ -417,10 +417,7 @@ class ArticleDocument(QObject):
     ) -> Span:
         self.ensure_complete()
         now = datetime.now(UTC)
-        self._write(
-            self.article.id,
-            lambda store: store.update_span(span_id, label=label, attrs=attrs, updated_at=now),
-        )
+        self._write("update_span", span_id=span_id, label=label, attrs=attrs, updated_at=now)
         old = self._by_id[span_id]
         changes: dict[str, Any] = {"updated_at": now}
         if label is not None:
@@ -444,14 +441,14 @@ class ArticleDocument(QObject):
     def add_relation(self, relation: Relation) -> Relation:
         self.ensure_complete()
         article_id, annotator = self.article.id, self.annotator
-        self._write(article_id, lambda store: store.add_relation(article_id, annotator, relation))
+        self._write("add_relation", article_id=article_id, annotator=annotator, relation=relation)
         self._remember(relation)
         self._relations_changed([relation])
         return relation
 
     def remove_relation(self, relation_id: str) -> Relation:
         self.ensure_complete()
-        self._write(self.article.id, lambda store: store.delete_relation(relation_id))
+        self._write("delete_relation", relation_id=relation_id)
         relation = self._relations[relation_id]
         self._forget(relation_id)
         self._relations_changed([relation])
@@ -459,14 +456,17 @@ class ArticleDocument(QObject):
 
     def set_status(self, status: Status) -> None:
         article_id, annotator = self.article.id, self.annotator
-        self._write(article_id, lambda store: store.set_status(article_id, annotator, status))
+        self._write("set_status", article_id=article_id, annotator=annotator, status=status)
         self._set_status_locally(status)
 
     def set_rejected(self, suggestion_id: str, rejected: bool) -> None:
         article_id, annotator = self.article.id, self.annotator
         self._write(
-            article_id,
-            lambda store: store.set_rejected(article_id, annotator, suggestion_id, rejected),
+            "set_rejected",
+            article_id=article_id,
+            annotator=annotator,
+            suggestion_id=suggestion_id,
+            rejected=rejected,
         )
         if rejected:
             self._rejected.add(suggestion_id)

@@ -10,17 +10,18 @@ Another program (an import from the command line) can hold the lock too, and the
 know for how long. An edit then waits briefly (``EDIT_WAIT_MS``); if the lock is still held it
 is kept like the others and tried again every ``RETRY_MS``, with every later edit behind it,
 until the database is free.
+
+Every edit that has to wait is also written to an ``EditJournal`` on disk, emptied once the
+queue is: a crash meanwhile loses nothing, and the next start writes what it holds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from annotator.storage.edit_journal import EditJournal, PendingEdit
 from annotator.storage.store import DatabaseBusy, DatabaseError, Store, StoreError
 
-Edit = Callable[[Store], object]
 EDIT_WAIT_MS = 250  # how long an edit waits for a lock held elsewhere: a few frames
 RETRY_MS = 1_000
 
@@ -30,27 +31,49 @@ class EditQueue(QObject):
     unsaved = Signal(object)  # {article id: error} of kept edits that could not be saved
     emptied = Signal()  # every kept edit has been written (or reported as unsaved)
 
-    def __init__(self, store: Store, parent: QObject | None = None) -> None:
+    def __init__(self, store: Store, journal: EditJournal, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._store = store
+        self._journal = journal
         store.wait_for_edits(EDIT_WAIT_MS)
         self._holds = 0
-        self._held: list[tuple[int, Edit]] = []
+        self._held: list[PendingEdit] = []
         self._retry = QTimer(self)
         self._retry.setInterval(RETRY_MS)
         self._retry.timeout.connect(self._write_when_free)
 
-    def write(self, article_id: int, edit: Edit) -> None:
-        """Run ``edit`` (an edit of article ``article_id``) on the store now, raising its
-        error; or keep it, while the queue is held, edits wait, or the database is busy."""
-        if self._holds or self._held:
-            self._held.append((article_id, edit))
-            return
+    def write(self, edit: PendingEdit) -> None:
+        """Apply ``edit`` to the store now, raising its error; or keep it, while the queue is
+        held, edits wait, or the database is busy."""
+        if not (self._holds or self._held):
+            try:
+                edit.apply(self._store)
+                return
+            except DatabaseBusy:
+                self._wait_for_the_database()
+        self._journal.add(edit)
+        self._held.append(edit)
+
+    def restore(self) -> tuple[int, dict[int, str]]:
+        """Write the edits a journal left by an earlier run holds (it crashed while they
+        waited), waiting for the database as long as any write would. Returns how many were
+        written, and by article the first error of those that could not be."""
+        written, unsaved = 0, dict[int, str]()
+        left = self._journal.read()
+        self._store.wait_for_edits(None)
         try:
-            edit(self._store)
-        except DatabaseBusy:
-            self._held.append((article_id, edit))
-            self._wait_for_the_database()
+            while left:
+                edit = left.pop(0)
+                try:
+                    edit.apply(self._store)
+                    written += 1
+                except (DatabaseError, StoreError) as error:
+                    unsaved.setdefault(edit.article_id, str(error))
+                self._journal.keep_only(left)
+        finally:
+            self._store.wait_for_edits(EDIT_WAIT_MS)
+        self._journal.clear()  # also a journal whose lines could not be read
+        return written, unsaved
 
     @property
     def waiting(self) -> int:
@@ -59,7 +82,7 @@ class EditQueue(QObject):
 
     def keeps_edits_of(self, article_id: int) -> bool:
         """Whether edits of article ``article_id`` wait to be written."""
-        return any(held_id == article_id for held_id, _edit in self._held)
+        return any(edit.article_id == article_id for edit in self._held)
 
     def hold(self) -> None:
         """Keep edits from now on, until as many ``release`` calls as ``hold`` calls."""
@@ -91,15 +114,16 @@ class EditQueue(QObject):
     def _write_kept(self) -> dict[int, str]:
         unsaved: dict[int, str] = {}
         while self._held:
-            article_id, edit = self._held[0]
+            edit = self._held[0]
             try:
-                edit(self._store)
+                edit.apply(self._store)
             except DatabaseBusy:
                 self._wait_for_the_database()
                 return unsaved
             except (DatabaseError, StoreError) as error:
-                unsaved.setdefault(article_id, str(error))
+                unsaved.setdefault(edit.article_id, str(error))
             del self._held[0]
+            self._journal.keep_only(self._held)  # a crash now must not write it twice
         if self._retry.isActive():
             self._retry.stop()
             self.busyChanged.emit(False)

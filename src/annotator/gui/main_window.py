@@ -92,6 +92,16 @@ class MainWindow(QMainWindow):
         self._snap_action.setChecked(editor.snap_to_words)
         editor.load_articles()
         self.statusBar().showMessage("Select text, then press a label key.", 6000)
+        written, unsaved = workspace.restored
+        if written:
+            self.statusBar().showMessage(
+                f"Saved {written} edits that the last run left waiting for the database.", 10000
+            )
+        if unsaved:
+            self._show_error(
+                "Edits that the last run left waiting could not be saved: "
+                + "; ".join(sorted(set(unsaved.values())))
+            )
         last = str(self._settings.value("lastArticle", "", type=str))
         last_id = workspace.store.find_article(last) if last else None
         summaries = self.articles.model.summaries()

@@ -10,6 +10,7 @@ from annotator.core.schema import LabelSchema, load_schema
 from annotator.formats.articles import iter_article_files, read_articles
 from annotator.gui.edit_queue import EditQueue
 from annotator.resources import default_schema_path, sample_articles_path
+from annotator.storage.edit_journal import EditJournal, journal_path
 from annotator.storage.store import Store
 
 
@@ -19,6 +20,9 @@ class Workspace:
     schema: LabelSchema
     user: str
     edits: EditQueue
+    # Edits an earlier run left waiting (it ended before it could write them): how many were
+    # written now, and by article the first error of those that could not be.
+    restored: tuple[int, dict[int, str]] = (0, {})
 
     @classmethod
     def open(cls, db_url: str, user: str, schema_path: str | Path | None = None) -> Workspace:
@@ -32,4 +36,6 @@ class Workspace:
         if store.article_count() == 0:
             for path in iter_article_files([sample_articles_path()]):
                 store.import_articles(read_articles(path))
-        return cls(store=store, schema=schema, user=user, edits=EditQueue(store))
+        edits = EditQueue(store, EditJournal(journal_path(db_url)))
+        restored = edits.restore()
+        return cls(store=store, schema=schema, user=user, edits=edits, restored=restored)
