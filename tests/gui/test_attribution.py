@@ -387,19 +387,27 @@ def test_selecting_a_span_longer_than_the_screen_keeps_it_selected(
     assert window.span_table.selectionModel().currentIndex().row() == 0
 
 
-def test_a_failed_save_says_what_the_store_said(
-    qtbot: QtBot, make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def quote_the_store_refuses_to_change(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch, method: str
+) -> tuple[Span, list[str]]:
+    """Tag a quote, then make the store's ``method`` fail as a broken disk would; returns
+    the quote and the list of errors the window shows."""
     errors: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: errors.append(args[2]))
-    window = make_window()
-    tag(qtbot, window, *quote_range(window.editor.document.text), Qt.Key.Key_Q)
-    store = window.editor.workspace.store
+    quote = tag(qtbot, window, *quote_range(window.editor.document.text), Qt.Key.Key_Q)
 
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise DatabaseError("database error: disk I/O error")
 
-    monkeypatch.setattr(store, "update_span", refuse)
+    monkeypatch.setattr(window.editor.workspace.store, method, refuse)
+    return quote, errors
+
+
+def test_a_failed_save_says_what_the_store_said(
+    qtbot: QtBot, make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window()
+    _quote, errors = quote_the_store_refuses_to_change(qtbot, window, monkeypatch, "update_span")
     window.editor.set_attribute("type", "indirect")
     assert errors == ["Not saved: database error: disk I/O error"]
 
@@ -407,16 +415,8 @@ def test_a_failed_save_says_what_the_store_said(
 def test_an_undo_the_store_refuses_is_reported_and_the_article_read_again(
     qtbot: QtBot, make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    errors: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *args: errors.append(args[2]))
     window = make_window()
-    quote = tag(qtbot, window, *quote_range(window.editor.document.text), Qt.Key.Key_Q)
-    store = window.editor.workspace.store
-
-    def refuse(*_args: object, **_kwargs: object) -> None:
-        raise DatabaseError("database error: disk I/O error")
-
-    monkeypatch.setattr(store, "delete_span", refuse)
+    quote, errors = quote_the_store_refuses_to_change(qtbot, window, monkeypatch, "delete_span")
     press(qtbot, window, Qt.Key.Key_Z, CTRL)
     assert errors == ["Not saved: database error: disk I/O error"]
     document = window.editor.document
