@@ -243,10 +243,12 @@ def _with_store(args: argparse.Namespace, action: Callable[[Store], int]) -> int
     from annotator.storage.database import DatabaseError, default_database_url
     from annotator.storage.store import Store, StoreError
 
+    url = args.db or default_database_url()
     try:
-        store = Store.open(args.db or default_database_url())
+        store = Store.open(url)
     except DatabaseError as error:
         return _fail(str(error))
+    _warn_of_unsaved_edits(url)
     try:
         return action(store)
     except BrokenPipeError:
@@ -255,6 +257,21 @@ def _with_store(args: argparse.Namespace, action: Callable[[Store], int]) -> int
         return _fail(str(error))
     finally:
         store.close()
+
+
+def _warn_of_unsaved_edits(url: str) -> None:
+    """A window that ended while edits waited for the database left them in a journal, which
+    its next start saves: until then, the database lacks them."""
+    from annotator.storage.edit_journal import EditJournal, journal_path
+
+    journal = EditJournal(journal_path(url))
+    if waiting := len(journal.read()):
+        print(
+            f"annotator: warning: {waiting} edits that a window could not save before it ended "
+            f"wait in {journal.path}; the database lacks them until the window (annotator) "
+            "is started again",
+            file=sys.stderr,
+        )
 
 
 def _schema(args: argparse.Namespace) -> LabelSchema:

@@ -13,6 +13,7 @@ from annotator import cli
 from annotator.__main__ import main
 from annotator.core.models import ArticleIn, Span
 from annotator.core.text import text_sha256
+from annotator.storage.edit_journal import EditJournal, PendingEdit, journal_path
 from annotator.storage.store import Store
 
 
@@ -312,3 +313,19 @@ def test_a_command_of_the_program_ends_without_another_collection(tmp_path: Path
     assert done.returncode == 0, done.stderr
     assert "articles" in done.stdout
     assert "collected" not in done.stderr
+
+
+def test_a_command_warns_of_edits_a_window_left_unsaved(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    assert run_cli(capsys, "stats", "--db", url).code == 0
+    assert "warning" not in capsys.readouterr().err
+    journal = EditJournal(journal_path(url))
+    journal.add(PendingEdit(1, "delete_span", {"span_id": "s1"}))
+    result = run_cli(capsys, "stats", "--db", url)
+    assert result.code == 0
+    assert result.err == (
+        f"annotator: warning: 1 edits that a window could not save before it ended wait in "
+        f"{journal.path}; the database lacks them until the window (annotator) is started again\n"
+    )
