@@ -11,8 +11,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
+from annotator.core.models import Span
 from annotator.gui.main_window import MainWindow
-from annotator.storage.edit_journal import EditJournal, journal_path
+from annotator.storage.edit_journal import EditJournal, PendingEdit, journal_path
 from annotator.storage.store import Store
 from conftest import WindowFactory
 
@@ -173,4 +174,33 @@ def test_a_journal_is_emptied_once_its_edits_are_written(
     assert journal.path.exists()
     other_writer.execute("COMMIT")
     qtbot.waitUntil(lambda: window.editor.workspace.edits.waiting == 0)
+    assert not journal.path.exists()
+
+
+def test_a_journal_the_database_is_too_busy_for_at_start_is_kept(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    db_url: str,
+    other_writer: sqlite3.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = make_window()
+    article_id = first.editor.document.article.id
+    span = Span.of(first.editor.document.text, 0, 7, "GPE")
+    first.close()
+    journal = EditJournal(journal_path(db_url))
+    arguments = {"article_id": article_id, "annotator": "ana", "span": span}
+    journal.add(PendingEdit(article_id, "add_span", arguments))
+    wait = Store.wait_for_edits
+    # A start waits as long as any write would (seconds); a test need not.
+    monkeypatch.setattr(
+        Store, "wait_for_edits", lambda store, ms: wait(store, 50 if ms is None else ms)
+    )
+    other_writer.execute("BEGIN IMMEDIATE")
+    window = make_window()
+    assert window.editor.workspace.edits.waiting == 1 and journal.path.exists()
+    assert window.waiting_label.isVisible()
+    other_writer.execute("COMMIT")
+    qtbot.waitUntil(lambda: window.editor.workspace.edits.waiting == 0)
+    assert saved(db_url, article_id) == [("GPE", span.text)]
     assert not journal.path.exists()

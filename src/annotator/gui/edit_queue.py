@@ -55,24 +55,18 @@ class EditQueue(QObject):
         self._held.append(edit)
 
     def restore(self) -> tuple[int, dict[int, str]]:
-        """Write the edits a journal left by an earlier run holds (it crashed while they
-        waited), waiting for the database as long as any write would. Returns how many were
-        written, and by article the first error of those that could not be."""
-        written, unsaved = 0, dict[int, str]()
-        left = self._journal.read()
+        """Write the edits a journal left by an earlier run holds (it ended while they
+        waited), waiting for the database as long as any write would; those it is still too
+        busy for stay kept. Returns how many were written, and by article the first error of
+        those that could not be."""
+        self._held = self._journal.read()
         self._store.wait_for_edits(None)
         try:
-            while left:
-                edit = left.pop(0)
-                try:
-                    edit.apply(self._store)
-                    written += 1
-                except (DatabaseError, StoreError) as error:
-                    unsaved.setdefault(edit.article_id, str(error))
-                self._journal.keep_only(left)
+            written, unsaved = self._write_kept()
         finally:
             self._store.wait_for_edits(EDIT_WAIT_MS)
-        self._journal.clear()  # also a journal whose lines could not be read
+        if not self._held:
+            self._journal.clear()  # also a journal whose lines could not be read
         return written, unsaved
 
     @property
@@ -93,42 +87,50 @@ class EditQueue(QObject):
         is still too busy for stay kept). Returns, by article, the first error of the edits
         that could not be saved."""
         self._holds -= 1
-        return {} if self._holds else self._write_kept()
+        return {} if self._holds else self._write_kept()[1]
 
     def write_now(self) -> dict[int, str]:
         """Write the kept edits, waiting for the database as long as any write would (when
         the window closes). Returns what ``release`` returns."""
         self._store.wait_for_edits(None)
         try:
-            return self._write_kept()
+            return self._write_kept()[1]
         finally:
             self._store.wait_for_edits(EDIT_WAIT_MS)
 
     def _write_when_free(self) -> None:
         if self._holds:
             return  # an import of the window's own is running: its end writes them
-        unsaved = self._write_kept()
+        _written, unsaved = self._write_kept()
         if unsaved:
             self.unsaved.emit(unsaved)
 
-    def _write_kept(self) -> dict[int, str]:
-        unsaved: dict[int, str] = {}
+    def _write_kept(self) -> tuple[int, dict[int, str]]:
+        """Write the kept edits in order until the database is busy; returns how many were
+        written, and by article the first error of those that could not be."""
+        written, unsaved = 0, dict[int, str]()
+        kept = len(self._held)
         while self._held:
             edit = self._held[0]
             try:
                 edit.apply(self._store)
+                written += 1
             except DatabaseBusy:
                 self._wait_for_the_database()
-                return unsaved
+                break
             except (DatabaseError, StoreError) as error:
                 unsaved.setdefault(edit.article_id, str(error))
             del self._held[0]
-            self._journal.keep_only(self._held)  # a crash now must not write it twice
+        if len(self._held) != kept:
+            # Once for the lot: a crash in between would only offer the written ones again.
+            self._journal.keep_only(self._held)
+        if self._held:
+            return written, unsaved
         if self._retry.isActive():
             self._retry.stop()
             self.busyChanged.emit(False)
         self.emptied.emit()
-        return unsaved
+        return written, unsaved
 
     def _wait_for_the_database(self) -> None:
         if not self._retry.isActive():

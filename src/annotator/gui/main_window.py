@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         )
         editor.documentOpened.connect(self._document_opened)
         workspace.edits.busyChanged.connect(self.waiting_label.setVisible)
+        self.waiting_label.setVisible(workspace.edits.waiting > 0)  # a journal's, at start
         self.user_label.setText(f"Annotator: {workspace.user}")
         editor.snap_to_words = bool(self._settings.value("snapToWords", True, type=bool))
         self._snap_action.setChecked(editor.snap_to_words)
