@@ -111,8 +111,9 @@ def test_long_article_opens_with_what_is_on_screen_then_reads_the_rest(
     head = [s for s in article.spans if s.start < loaded_until]
     assert document.spans == head and head
     # The span table and the article list follow once the text is on screen: drawing them
-    # first would delay it.
+    # first would delay it. Meanwhile the table is not drawn at all, not even empty.
     assert window.span_model.rowCount() == 0
+    assert not window.span_table.updatesEnabled()
     assert window.articles.view.currentIndex().row() != article_row(window, article.id)
     assert document.relations() == []
     first_block = window.article_view.document().firstBlock()
@@ -124,6 +125,7 @@ def test_long_article_opens_with_what_is_on_screen_then_reads_the_rest(
     assert window.span_model.rowCount() == len(article.spans)
     assert window.span_model.span_at(len(article.spans) - 1) == article.spans[-1]
     assert window.articles.view.currentIndex().row() == article_row(window, article.id)
+    assert window.span_table.updatesEnabled()
 
 
 def article_row(window: MainWindow, article_id: int) -> int:

@@ -67,7 +67,8 @@ class AttributePanel(QWidget):
         attributes = label.attributes if span is not None and label is not None else ()
         if attributes != self._attributes:
             self._build_form(attributes)
-        self.links.clear()
+        if self.links.count():  # clearing an empty list would still redraw it
+            self.links.clear()
         self.unlink.setEnabled(False)
         if span is None or label is None:
             self.heading.setText("No span selected")

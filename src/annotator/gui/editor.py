@@ -191,6 +191,9 @@ class Editor(QObject):
         if self._view.isVisible():
             # The span table and the article list follow once the text is on screen (see
             # ``_shown``): drawing them first would delay the text by half as much again.
+            # Until then the table keeps its last picture: drawing it empty in between would
+            # cost a third of the open.
+            self._table.setUpdatesEnabled(False)
             self._table_model.set_document(None)
         else:
             self._show_in_panels(document)
@@ -241,6 +244,7 @@ class Editor(QObject):
         self._selected = self._suggestion = self._candidate = None
         self._link = None
         self._table_model.set_document(None)
+        self._table.setUpdatesEnabled(True)
         self._view.clear_article()
         self._refresh_selection()
 
@@ -256,6 +260,7 @@ class Editor(QObject):
         if self._table_model.document is not document:
             self._table_model.set_document(document)
             self._refresh_selection()
+        self._table.setUpdatesEnabled(True)
 
     def _complete_in_background(self, document: ArticleDocument) -> None:
         """Read the spans the view has not asked for, and every relation, on a pool thread."""
