@@ -279,3 +279,43 @@ def test_a_leading_byte_order_mark_takes_no_qt_position() -> None:
     assert [offsets.to_qt(i) for i in range(6)] == [0, 0, 1, 2, 3, 4]
     assert offsets.from_qt(0) == 1  # never inside the invisible mark
     assert offsets.from_qt_range(0, 2) == (1, 3)
+
+
+# --- lazy scanning -----------------------------------------------------------------------------
+
+
+@given(texts, st.integers(min_value=1, max_value=5), st.data())
+def test_conversions_in_any_order_match_the_oracle_whatever_the_chunk(
+    text: str, chunk: int, data: st.DataObject
+) -> None:
+    """The map scans the text a chunk at a time, as far as each conversion needs: tiny chunks
+    split CRLFs and surrogate pairs' neighbourhoods at every place, and conversions far ahead
+    come before near ones."""
+    reference = OffsetMap(text, chunk=len(text) + 1)  # scanned at once by its first use
+    expected_to = [reference.to_qt(i) for i in range(len(text) + 1)]
+    assert expected_to == [qt_units(text[:i]) for i in range(len(text) + 1)]
+    positions = range(reference.qt_length + 1)
+    expected_from = {(p, up): reference.from_qt(p, round_up=up) for p in positions for up in (0, 1)}
+    queries = data.draw(
+        st.permutations(
+            [("to", i, False) for i in range(len(text) + 1)]
+            + [("from", p, up) for p in positions for up in (False, True)]
+        )
+    )
+    m = OffsetMap(text, chunk=chunk)
+    for kind, value, up in queries:
+        if kind == "to":
+            assert m.to_qt(value) == expected_to[value]
+        else:
+            assert m.from_qt(value, round_up=up) == expected_from[(value, up)]
+    assert m.qt_length == reference.qt_length
+
+
+def test_a_qt_position_beyond_the_scanned_part_is_checked_against_the_whole_text() -> None:
+    text = "ab\r\n" * 10 + GRINNING * 10
+    m = OffsetMap(text, chunk=2)
+    assert m.from_qt(qt_units(text)) == len(text)
+    with pytest.raises(ValueError, match="outside"):
+        OffsetMap(text, chunk=2).from_qt(qt_units(text) + 1)
+    with pytest.raises(ValueError, match="outside"):
+        OffsetMap(text, chunk=2).from_qt(-1)

@@ -18,46 +18,74 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from itertools import accumulate
 
 _NON_BMP = re.compile("[\U00010000-\U0010ffff]")
 _CRLF = re.compile("\r\n")
 
 
 class OffsetMap:
-    """Converts between code-point offsets into `text` and Qt document positions."""
+    """Converts between code-point offsets into `text` and Qt document positions.
 
-    def __init__(self, text: str) -> None:
+    The text is scanned lazily, a chunk at a time, as far as conversions need: opening a long
+    article converts positions on its first screen only, and scanning all of it would cost
+    more than everything else the open does in Python.
+    """
+
+    def __init__(self, text: str, *, chunk: int = 4096) -> None:
+        self._text = text
         self._length = len(text)
+        self._chunk = max(chunk, 1)
         # (first code point affected, change in Qt position). A non-BMP character at i shifts
         # everything after it by +1; a CRLF whose "\r" is at j shifts everything from j + 2 on
         # by -1, so that j + 1 (the "\n") lands on the same position as j + 2.
-        changes = sorted(
-            [(m.end(), 1) for m in _NON_BMP.finditer(text)]
-            + [(m.end(), -1) for m in _CRLF.finditer(text)]
-            # Qt drops a byte-order mark (U+FEFF) that opens the text: it takes no position.
-            + ([(1, -1)] if text.startswith("\ufeff") else [])
-        )
-        self._cp_starts = [cp for cp, _ in changes]
+        self._cp_starts: list[int] = []
         # _shifts[k] applies to code points in [_cp_starts[k - 1], _cp_starts[k]).
-        self._shifts = list(accumulate((delta for _, delta in changes), initial=0))
+        self._shifts = [0]
         # Qt position of each _cp_starts entry. Strictly increasing: changes never share a code
         # point, and a -1 change (at j + 2) never comes one code point after another change, as
         # text[j] is "\r" and text[j + 1] is "\n".
-        self._qt_starts = [
-            cp + shift for cp, shift in zip(self._cp_starts, self._shifts[1:], strict=True)
-        ]
-        self._qt_length = self._length + self._shifts[-1]
+        self._qt_starts: list[int] = []
+        # Every change at a code point <= _scanned is recorded (and no change beyond
+        # _scanned + 1): code points up to _scanned convert correctly.
+        self._scanned = 0
+        if text.startswith("\ufeff"):
+            # Qt drops a byte-order mark (U+FEFF) that opens the text: it takes no position.
+            self._record([(1, -1)])
+
+    def _record(self, changes: list[tuple[int, int]]) -> None:
+        for cp, delta in changes:
+            shift = self._shifts[-1] + delta
+            self._cp_starts.append(cp)
+            self._shifts.append(shift)
+            self._qt_starts.append(cp + shift)
+
+    def _scan_to(self, cp: int) -> None:
+        """Record every change up to code point ``cp``, scanning whole chunks."""
+        while self._scanned < cp:
+            start = self._scanned
+            end = min(self._length, max(cp, start + self._chunk))
+            text = self._text
+            # Non-BMP characters in [start, end); CRLFs whose "\r" is in [start, end) (the
+            # "\n" may be the first code point of the next chunk).
+            self._record(
+                sorted(
+                    [(m.end(), 1) for m in _NON_BMP.finditer(text, start, end)]
+                    + [(m.end(), -1) for m in _CRLF.finditer(text, start, end + 1)]
+                )
+            )
+            self._scanned = end
 
     @property
     def qt_length(self) -> int:
         """Number of Qt positions the text occupies (``document.characterCount() - 1``)."""
-        return self._qt_length
+        self._scan_to(self._length)
+        return self._length + self._shifts[-1]
 
     def to_qt(self, cp: int) -> int:
         """Qt position of code-point offset `cp` (0 <= cp <= len(text))."""
         if not 0 <= cp <= self._length:
             raise ValueError(f"code-point offset {cp} outside [0, {self._length}]")
+        self._scan_to(cp)
         if not self._cp_starts:
             return cp
         return cp + self._shifts[bisect_right(self._cp_starts, cp)]
@@ -69,8 +97,12 @@ class OffsetMap:
         character, or to its end with `round_up`. The position after a CRLF block break maps to
         the offset after the ``"\\n"``.
         """
-        if not 0 <= pos <= self._qt_length:
-            raise ValueError(f"Qt position {pos} outside [0, {self._qt_length}]")
+        # Changes not yet scanned lie at Qt positions after that of _scanned: positions up to
+        # it convert correctly.
+        while self._scanned < self._length and self._scanned_qt() < pos:
+            self._scan_to(min(self._length, max(pos, self._scanned + 1)))
+        if not 0 <= pos <= self._scanned_qt():
+            raise ValueError(f"Qt position {pos} outside [0, {self.qt_length}]")
         if not self._qt_starts:
             return pos
         k = bisect_right(self._qt_starts, pos)
@@ -80,6 +112,13 @@ class OffsetMap:
             next_start = self._cp_starts[k]
             return next_start if round_up else next_start - 1
         return cp
+
+    def _scanned_qt(self) -> int:
+        """Qt position of code point _scanned."""
+        scanned = self._scanned
+        if not self._cp_starts:
+            return scanned
+        return scanned + self._shifts[bisect_right(self._cp_starts, scanned)]
 
     def to_qt_range(self, start: int, end: int) -> tuple[int, int]:
         """Qt positions of the code-point range [start, end)."""
