@@ -186,6 +186,27 @@ def test_scrolling_before_the_rest_arrives_highlights_what_comes_into_view(
     assert document.spans == article.spans
 
 
+def test_an_article_opens_formatting_the_blocks_on_screen_only(
+    qtbot: QtBot, idle_window: MainWindow, long_articles: list[LongArticle]
+) -> None:
+    """Each block formatted when an article opens costs its layout: those below the screen
+    wait until a scroll brings them into view, and are formatted before they are painted."""
+    window = idle_window
+    document = open_without_events(window, long_articles[1])
+    view = window.article_view
+    bottom = view.cursorForPosition(view.viewport().rect().bottomLeft()).block()
+    below = bottom.next()
+    assert view.document().firstBlock().layout().formats() and bottom.layout().formats()
+    assert below.isValid() and not below.layout().formats()
+    assert any(s.start >= document.offsets.from_qt(below.position()) for s in document.spans)
+    bar = view.verticalScrollBar()
+    while not below.layout().formats():
+        assert bar.value() < bar.maximum()
+        bar.setValue(bar.value() + 1)
+    top = view.blockBoundingGeometry(below).translated(view.contentOffset()).top()
+    assert top < view.viewport().height()  # it came into view
+
+
 def test_rest_read_earlier_merges_with_spans_fetched_since(
     qapp: object, db_url: str, long_articles: list[LongArticle]
 ) -> None:

@@ -21,11 +21,6 @@ if TYPE_CHECKING:
     from annotator.core.span_index import Ranged
     from annotator.gui.document import ArticleDocument
 
-# Blocks formatted below the viewport: the one just below, so that a small scroll step
-# finds it ready. Scrolling formats the blocks coming into view before they are painted
-# anyway, and each block formatted ahead costs its layout when an article opens.
-MARGIN_BLOCKS = 1
-
 
 def tint(color: str, strength: float = 0.45) -> QColor:
     """``color`` blended with white, readable as a background behind black text."""
@@ -58,7 +53,9 @@ class SpanFormatter:
         self._formatted.clear()
 
     def format_visible(self) -> None:
-        """Format the blocks on screen (and a margin below) that are not formatted yet."""
+        """Format the blocks on screen that are not formatted yet. None below: scrolling
+        formats the blocks coming into view before they are painted, and a block formatted
+        ahead would cost its layout when an article opens."""
         document = self._document
         if document is None:
             return
@@ -66,13 +63,12 @@ class SpanFormatter:
         block = view.firstVisibleBlock()
         height = view.viewport().height()
         offset = view.contentOffset()
-        extra = MARGIN_BLOCKS
         todo = []
-        while block.isValid() and extra > 0:
+        while block.isValid():
             if block.blockNumber() not in self._formatted:
                 todo.append(block)
-            if view.blockBoundingGeometry(block).translated(offset).top() > height:
-                extra -= 1
+            if view.blockBoundingGeometry(block).translated(offset).bottom() >= height:
+                break  # the last block on screen
             block = block.next()
         if not todo:
             return
