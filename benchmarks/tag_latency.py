@@ -261,7 +261,7 @@ def measure(
             view.ensureCursorVisible()
             settle()
             recorder.reset()
-            action = timed(editor.undo_group.undo)
+            action = timed(editor.undo)
             events = timed(QApplication.processEvents)
             paint = timed(view.viewport().repaint)
             undos.append(action + events + paint)
@@ -297,7 +297,7 @@ def warm_up(window: MainWindow, word: tuple[int, int]) -> None:
     select_word(window, *word)
     editor.apply_label("PER")
     settle()
-    editor.undo_group.undo()
+    editor.undo()
     settle()
 
 
@@ -308,7 +308,7 @@ def profile_one(window: MainWindow, word: tuple[int, int]) -> None:
     settle()
     for name, action in (
         ("tag", lambda: editor.apply_label("PER")),
-        ("undo", editor.undo_group.undo),
+        ("undo", editor.undo),
     ):
         profiler = cProfile.Profile()
         profiler.enable()

@@ -40,6 +40,7 @@ class ArticleView(QPlainTextEdit):
 
     clicked = Signal(int)  # code-point offset of a click without a selection
     shown = Signal(object)  # ArticleDocument: its text has been painted for the first time
+    painted = Signal()  # the text has been painted
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -172,6 +173,7 @@ class ArticleView(QPlainTextEdit):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
+        self.painted.emit()
         if self._unpainted is not None:
             document, self._unpainted = self._unpainted, None
             self.shown.emit(document)

@@ -35,6 +35,7 @@ from annotator.gui.commands import (
 )
 from annotator.gui.document import ArticleDocument, SuggestionPart, SuggestionSet
 from annotator.gui.span_table import SpanTableModel, SpanTableView
+from annotator.gui.text_first import TextFirst
 from annotator.gui.workspace import Workspace
 from annotator.storage.store import DatabaseError, StoreError
 
@@ -68,6 +69,8 @@ class Editor(QObject):
         self._table = spans
         self._table_model: SpanTableModel = spans.model()  # type: ignore[assignment]
         self._articles = articles
+        self._text_first = TextFirst(view, (spans, articles.view), self)
+        view.painted.connect(self._text_first.text_painted)
         self._details = details
         self._stacks: dict[int, tuple[ArticleDocument, QUndoStack]] = {}
         self._selected: str | None = None  # span id
@@ -193,7 +196,7 @@ class Editor(QObject):
             # ``_shown``): drawing them first would delay the text by half as much again.
             # Until then the table keeps its last picture: drawing it empty in between would
             # cost a third of the open.
-            self._table.setUpdatesEnabled(False)
+            self._text_first.hold()
             self._table_model.set_document(None)
         else:
             self._show_in_panels(document)
@@ -244,7 +247,7 @@ class Editor(QObject):
         self._selected = self._suggestion = self._candidate = None
         self._link = None
         self._table_model.set_document(None)
-        self._table.setUpdatesEnabled(True)
+        self._text_first.release()
         self._view.clear_article()
         self._refresh_selection()
 
@@ -260,7 +263,6 @@ class Editor(QObject):
         if self._table_model.document is not document:
             self._table_model.set_document(document)
             self._refresh_selection()
-        self._table.setUpdatesEnabled(True)
 
     def _complete_in_background(self, document: ArticleDocument) -> None:
         """Read the spans the view has not asked for, and every relation, on a pool thread."""
@@ -439,7 +441,9 @@ class Editor(QObject):
 
     def _saved(self, change: Callable[[], object]) -> bool:
         """Run a change of the undo stack; if the store refuses it, say so and show what the
-        database holds (the article is read again, its undo history cleared)."""
+        database holds (the article is read again, its undo history cleared). The panels
+        showing the change are drawn after the text's highlights."""
+        self._text_first.hold()
         try:
             change()
         except (DatabaseError, StoreError) as error:
