@@ -18,8 +18,13 @@ from PySide6.QtGui import QColor, QTextBlock, QTextCharFormat, QTextLayout
 from PySide6.QtWidgets import QPlainTextEdit
 
 if TYPE_CHECKING:
+    from annotator.core.models import Span
     from annotator.core.span_index import Ranged
-    from annotator.gui.document import ArticleDocument
+    from annotator.gui.document import ArticleDocument, SuggestionPart
+
+
+def _length(item: Ranged) -> int:
+    return item.end - item.start
 
 
 def tint(color: str, strength: float = 0.45) -> QColor:
@@ -132,30 +137,48 @@ class SpanFormatter:
         ]
         if not spans and not parts:
             return []
-        # One sweep over the places where some span or suggestion starts or ends.
+        # One sweep over the places where some span or suggestion starts or ends, keeping the
+        # spans (and parts) that cover the piece between two such places. Both lists come
+        # sorted by start.
         items: tuple[Ranged, ...] = (*spans, *parts)
         cuts = sorted(
             {block_start, block_end}
             | {max(item.start, block_start) for item in items}
             | {min(item.end, block_end) for item in items}
         )
-        ranges = []
+        ranges: list[QTextLayout.FormatRange] = []
+        covering: list[Span] = []
+        suggested: list[SuggestionPart] = []
+        next_span = next_part = 0
+        last: QTextLayout.FormatRange | None = None
+        last_format: QTextCharFormat | None = None
+        last_end = -1
         for left, right in itertools.pairwise(cuts):
-            covering = [s for s in spans if s.start <= left and s.end >= right]
+            covering = [s for s in covering if s.end > left]
+            while next_span < len(spans) and spans[next_span].start <= left:
+                covering.append(spans[next_span])
+                next_span += 1
+            suggested = [p for p in suggested if p.end > left]
+            while next_part < len(parts) and parts[next_part].start <= left:
+                suggested.append(parts[next_part])
+                next_part += 1
             if covering:
-                covering.sort(key=lambda s: s.end - s.start)
-                outer = covering[1].label if len(covering) > 1 else None
-                fmt = self._format(covering[0].label, outer)
+                inner, *outer = sorted(covering, key=_length)[:2]
+                fmt = self._format(inner.label, outer[0].label if outer else None)
+            elif suggested:
+                fmt = self._suggestion_format(min(suggested, key=_length).label)
             else:
-                suggested = [p for p in parts if p.start <= left and p.end >= right]
-                if not suggested:
-                    continue
-                fmt = self._suggestion_format(min(suggested, key=lambda p: p.end - p.start).label)
-            format_range = QTextLayout.FormatRange()
-            format_range.start = offsets.to_qt(left) - block_qt
-            format_range.length = offsets.to_qt(right) - block_qt - format_range.start
-            format_range.format = fmt
-            ranges.append(format_range)
+                continue
+            qt_left, qt_right = offsets.to_qt(left) - block_qt, offsets.to_qt(right) - block_qt
+            if fmt is last_format and last is not None and last_end == qt_left:
+                last.length = qt_right - last.start  # the same look goes on: one range
+            else:
+                last = QTextLayout.FormatRange()
+                last.start = qt_left
+                last.length = qt_right - qt_left
+                last.format = last_format = fmt
+                ranges.append(last)
+            last_end = qt_right
         return ranges
 
     def _format(self, inner: str, outer: str | None) -> QTextCharFormat:
