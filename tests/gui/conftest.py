@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from long_articles import LongArticle, add_long_article, settle
 from PySide6.QtCore import QSettings, QThreadPool
 from PySide6.QtGui import QGuiApplication, QTextCursor
 from PySide6.QtWidgets import QApplication
@@ -14,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from annotator.gui import create_main_window
 from annotator.gui.app import configure_application
 from annotator.gui.main_window import MainWindow
+from annotator.storage.store import Store
 
 
 @pytest.fixture(autouse=True)
@@ -67,3 +69,22 @@ def cursor_at() -> CursorAt:
         return cursor
 
     return at
+
+
+@pytest.fixture
+def long_articles(db_url: str) -> list[LongArticle]:
+    store = Store.open(db_url)
+    try:
+        return [add_long_article(store, f"long-{n}", seed=n) for n in range(2)]
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def idle_window(
+    qtbot: QtBot, make_window: WindowFactory, long_articles: list[LongArticle]
+) -> MainWindow:
+    """A window on the long articles, its first article complete and no work pending."""
+    window = make_window()
+    settle(qtbot, window)
+    return window

@@ -4,90 +4,19 @@ from __future__ import annotations
 
 import gc
 import weakref
-from dataclasses import dataclass
 
 import pytest
+from long_articles import LongArticle, settle
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from annotator.core.models import ArticleIn, Relation, Span
+from annotator.core.models import Span
 from annotator.core.schema import load_schema
-from annotator.gui import background
 from annotator.gui.document import READ_WHOLE_UP_TO, ArticleDocument
 from annotator.gui.main_window import MainWindow
 from annotator.resources import default_schema_path
 from annotator.storage.store import DatabaseError, Store
 from conftest import WindowFactory
-
-NAMES = ("Budi Santoso", "Siti Rahma", "Ana Lindqvist", "Okafor")
-
-
-def long_text(paragraphs: int, seed: int) -> str:
-    """Paragraphs of ~700 characters, each naming someone; emoji now and then."""
-    parts = []
-    for n in range(paragraphs):
-        name = NAMES[(n + seed) % len(NAMES)]
-        emoji = " 🇮🇩👍🏽" if n % 7 == 0 else ""
-        filler = "Warga kota menunggu keputusan dewan tentang anggaran air. " * 11
-        parts.append(f"Paragraf {n}{emoji}: {name} berbicara kepada wartawan. {filler.strip()}")
-    return "\n".join(parts)
-
-
-@dataclass
-class LongArticle:
-    id: int
-    text: str
-    spans: list[Span]
-    relation: Relation
-
-
-def add_long_article(store: Store, external_id: str, seed: int) -> LongArticle:
-    text = long_text(80, seed)
-    assert len(text) > READ_WHOLE_UP_TO
-    store.import_articles([ArticleIn(external_id=external_id, title=external_id, text=text)])
-    article_id = store.find_article(external_id)
-    assert article_id is not None
-    spans = []
-    for name in NAMES:
-        position = 0
-        while (position := text.find(name, position)) != -1:
-            span = Span.of(text, position, position + len(name), "PER")
-            spans.append(store.add_span(article_id, "ana", span))
-            position += len(name)
-    # One span reaching across a paragraph break, and a link between the first and last.
-    spans.sort(key=lambda s: (s.start, s.end, s.id))
-    across = text.index("air.\nParagraf 40")
-    spans.append(store.add_span(article_id, "ana", Span.of(text, across, across + 14, "EVENT")))
-    relation = store.add_relation(
-        article_id, "ana", Relation(head=spans[0].id, child=spans[-2].id, label="speaker")
-    )
-    ordered = sorted(spans, key=lambda s: (s.start, s.end, s.id))
-    return LongArticle(article_id, text, ordered, relation)
-
-
-@pytest.fixture
-def long_articles(db_url: str) -> list[LongArticle]:
-    store = Store.open(db_url)
-    try:
-        return [add_long_article(store, f"long-{n}", seed=n) for n in range(2)]
-    finally:
-        store.close()
-
-
-@pytest.fixture
-def idle_window(
-    qtbot: QtBot, make_window: WindowFactory, long_articles: list[LongArticle]
-) -> MainWindow:
-    """A window on the long articles, its first article complete and no work pending."""
-    window = make_window()
-    settle(qtbot, window)
-    return window
-
-
-def settle(qtbot: QtBot, window: MainWindow) -> None:
-    """Wait until the open document is complete and no background work is left."""
-    qtbot.waitUntil(lambda: window.editor.document is not None and window.editor.document.complete)
-    qtbot.waitUntil(lambda: not background.busy())  # every result handed back
 
 
 def open_without_events(window: MainWindow, article: LongArticle) -> ArticleDocument:
@@ -205,6 +134,51 @@ def test_an_article_opens_formatting_the_blocks_on_screen_only(
         bar.setValue(bar.value() + 1)
     top = view.blockBoundingGeometry(below).translated(view.contentOffset()).top()
     assert top < view.viewport().height()  # it came into view
+
+
+def unformatted_on_screen(window: MainWindow) -> list[int]:
+    """Numbers of the blocks on screen that hold spans but have no formats."""
+    view = window.article_view
+    document = window.editor.document
+    assert document is not None
+    offsets = document.offsets
+    height = view.viewport().height()
+    block = view.firstVisibleBlock()
+    unformatted = []
+    while block.isValid():
+        if view.blockBoundingGeometry(block).translated(view.contentOffset()).top() >= height:
+            break
+        start = offsets.from_qt(block.position())
+        end = offsets.from_qt(block.position() + block.length() - 1, round_up=True)
+        if document.index.overlapping(start, end) and not block.layout().formats():
+            unformatted.append(block.blockNumber())
+        block = block.next()
+    return unformatted
+
+
+def test_zooming_out_formats_the_blocks_it_brings_on_screen(
+    qtbot: QtBot, idle_window: MainWindow
+) -> None:
+    """Ctrl+wheel zooms the view: more blocks fit, without a scroll or a resize."""
+    window = idle_window
+    assert unformatted_on_screen(window) == []
+    window.article_view.zoomOut(2)
+    assert unformatted_on_screen(window) == []
+
+
+def test_a_tag_in_a_block_a_zoom_brought_on_screen_is_highlighted(
+    qtbot: QtBot, idle_window: MainWindow
+) -> None:
+    window = idle_window
+    view = window.article_view
+    view.zoomOut(2)
+    bottom = view.cursorForPosition(view.viewport().rect().bottomLeft()).block()
+    document = window.editor.document
+    start = document.text.index("wartawan", document.offsets.from_qt(bottom.position()))
+    assert view.document().findBlock(document.offsets.to_qt(start)) == bottom
+    view.select_range(start, start + len("wartawan"))
+    window.editor.apply_label("ORG")
+    assert bottom.layout().formats(), "the new span on screen is not highlighted"
 
 
 def test_rest_read_earlier_merges_with_spans_fetched_since(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+from long_articles import LongArticle
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from annotator.gui.main_window import MainWindow
 from annotator.gui.text_first import TextFirst
+from annotator.storage.store import DatabaseError
 from conftest import CursorAt, WindowFactory
 
 
@@ -110,3 +114,120 @@ def test_nothing_is_held_in_a_hidden_window(qtbot: QtBot, make_window: WindowFac
     assert isinstance(text_first, TextFirst)
     text_first.hold()
     assert not text_first.held and window.span_table.updatesEnabled()
+
+
+class TablePaints(QObject):
+    """The span table's number of rows each time it is painted."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.rows: list[int] = []
+        self._model = window.span_model
+        window.span_table.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.rows.append(self._model.rowCount())
+        return False
+
+    def filled(self) -> bool:
+        return any(self.rows)
+
+
+class Unexposed(QObject):
+    """Nothing of ``window`` is painted, as while it is minimised or covered (the offscreen
+    platform cannot take a window off the screen)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self._window = window
+        QApplication.instance().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        return (
+            event.type() == QEvent.Type.Paint
+            and isinstance(watched, QWidget)
+            and watched.window() is self._window
+        )
+
+    def expose(self) -> None:
+        QApplication.instance().removeEventFilter(self)
+        for widget in (self._window, *self._window.findChildren(QWidget)):
+            widget.update()
+
+
+def text_first_of(window: MainWindow) -> TextFirst:
+    found = window.findChild(TextFirst)
+    assert isinstance(found, TextFirst)
+    return found
+
+
+def test_an_article_opened_while_the_window_is_not_drawn_comes_back_with_its_spans(
+    qtbot: QtBot, idle_window: MainWindow, long_articles: list[LongArticle]
+) -> None:
+    """The table waits for the text of an article it does not show yet, however long."""
+    window = idle_window
+    unexposed = Unexposed(window)
+    window.editor.open_article(long_articles[1].id)
+    text_first = text_first_of(window)
+    with qtbot.waitSignal(text_first._latest.timeout):  # what a frame later would end
+        pass
+    assert text_first.held
+    paints = TablePaints(window)
+    unexposed.expose()
+    qtbot.waitUntil(paints.filled)
+    assert paints.rows[0] > 0, paints.rows
+
+
+def test_reading_the_open_article_again_does_not_draw_the_table_empty(
+    qtbot: QtBot, idle_window: MainWindow
+) -> None:
+    """As after an import that changed the open article."""
+    window = idle_window
+    paints = TablePaints(window)
+    window.editor.reload({window.editor.document.article.id})
+    qtbot.waitUntil(paints.filled)
+    assert paints.rows[0] > 0, paints.rows
+
+
+def test_a_refused_save_does_not_draw_the_table_empty(
+    qtbot: QtBot, idle_window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = idle_window
+    errors: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: errors.append(args[2]))
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise DatabaseError("database error: disk I/O error")
+
+    monkeypatch.setattr(window.editor.workspace.store, "add_span", refuse)
+    text = window.editor.document.text
+    start = text.index("wartawan")
+    window.article_view.select_range(start, start + len("wartawan"))
+    paints = TablePaints(window)
+    window.editor.apply_label("ORG")
+    assert errors
+    qtbot.waitUntil(paints.filled)
+    assert paints.rows[0] > 0, paints.rows
+
+
+def test_a_click_on_a_held_table_draws_it_and_selects_nothing(
+    qtbot: QtBot, idle_window: MainWindow
+) -> None:
+    """Held after an edit, the table shows its rows from before, while a click would land on
+    the row now under it: a tag that inserts row 0 moves every row down."""
+    window = idle_window
+    editor = window.editor
+    table = window.span_table
+    text = editor.document.text
+    start = text.index("Paragraf")
+    assert start < window.span_model.span_at(0).start
+    window.article_view.select_range(start, start + len("Paragraf"))
+    editor.apply_label("ORG")  # inserted as row 0
+    assert not table.updatesEnabled()  # the old rows are on screen
+    editor.select_span(None)
+    paints = TablePaints(window)
+    where = table.visualRect(window.span_model.index(0, 1)).center()
+    QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    assert editor.selected_span is None
+    assert table.updatesEnabled() and paints.rows  # drawn at once, as it is now

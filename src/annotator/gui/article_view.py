@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -177,6 +177,14 @@ class ArticleView(QPlainTextEdit):
         if self._unpainted is not None:
             document, self._unpainted = self._unpainted, None
             self.shown.emit(document)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # A zoom (Ctrl+wheel) or another font can bring more blocks on screen, without a
+        # scroll or a resize. (The font set in __init__ comes before the highlighter.)
+        highlighter = getattr(self, "highlighter", None)
+        if event.type() == QEvent.Type.FontChange and highlighter is not None:
+            highlighter.format_visible()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

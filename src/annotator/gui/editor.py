@@ -144,7 +144,7 @@ class Editor(QObject):
         changed = changed - waiting
         current = self.document.article.id if self.document else None
         if current in changed:
-            self._show_nothing()
+            self._show_nothing(reopening=True)
         for article_id in changed & self._stacks.keys():
             self._drop(*self._stacks.pop(article_id))
         self.load_articles()
@@ -152,6 +152,8 @@ class Editor(QObject):
             return
         if current in changed:
             self.open_article(current)
+            if self.document is None:
+                self._text_first.release()
             self.message.emit(
                 "The import changed this article: it was read again, and its undo history cleared."
             )
@@ -196,7 +198,7 @@ class Editor(QObject):
             # ``_shown``): drawing them first would delay the text by half as much again.
             # Until then the table keeps its last picture: drawing it empty in between would
             # cost a third of the open.
-            self._text_first.hold()
+            self._text_first.hold(until_released=True)  # released by _shown
             self._table_model.set_document(None)
         else:
             self._show_in_panels(document)
@@ -241,13 +243,18 @@ class Editor(QObject):
         stack.deleteLater()
         document.deleteLater()
 
-    def _show_nothing(self) -> None:
-        """No article open: nothing may keep showing a document about to be dropped."""
+    def _show_nothing(self, *, reopening: bool = False) -> None:
+        """No article open: nothing may keep showing a document about to be dropped. When
+        it is opened again at once, the panels stay held (released, the table would be
+        marked for a repaint while empty, and Qt paints it even once held again)."""
         self.document = None
         self._selected = self._suggestion = self._candidate = None
         self._link = None
+        if reopening:
+            self._text_first.hold(until_released=True)
         self._table_model.set_document(None)
-        self._text_first.release()
+        if not reopening:
+            self._text_first.release()
         self._view.clear_article()
         self._refresh_selection()
 
@@ -255,6 +262,7 @@ class Editor(QObject):
         """The article's text has been painted: the panels follow, then the rest is read."""
         if document is self.document:
             self._show_in_panels(document)
+        self._text_first.release()
         self._complete_in_background(document)
 
     def _show_in_panels(self, document: ArticleDocument) -> None:
@@ -461,9 +469,11 @@ class Editor(QObject):
         if self.document is None:
             return
         article_id = self.document.article.id
-        self._show_nothing()
+        self._show_nothing(reopening=True)
         self._drop(*self._stacks.pop(article_id))
         self.open_article(article_id)
+        if self.document is None:
+            self._text_first.release()
 
     # --------------------------------------------------------------- linking
 
