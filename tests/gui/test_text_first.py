@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from annotator.gui.main_window import MainWindow
 from annotator.gui.text_first import TextFirst
 from annotator.storage.store import DatabaseError
-from conftest import CursorAt, WindowFactory
+from conftest import WindowFactory
 
 
 class Frames(QObject):
@@ -44,19 +44,21 @@ def settled(qtbot: QtBot, window: MainWindow) -> None:
     qtbot.waitUntil(lambda: window.articles.view.updatesEnabled())
 
 
-def test_a_tag_is_painted_in_the_text_a_frame_before_the_span_table(
-    qtbot: QtBot, make_window: WindowFactory, cursor_at: CursorAt
-) -> None:
+def window_with_a_word_selected(qtbot: QtBot, make_window: WindowFactory) -> MainWindow:
+    """A window on a sample article, settled, its first word selected."""
     window = make_window()
     settled(qtbot, window)
-    assert window.editor is not None and window.editor.document is not None
-    text = window.editor.document.text
-    start = text.index(" ") + 1
-    cursor = cursor_at(window, start)
-    cursor.setPosition(
-        cursor_at(window, text.index(" ", start)).position(), cursor.MoveMode.KeepAnchor
-    )
+    cursor = window.article_view.textCursor()
+    cursor.setPosition(0)
+    cursor.movePosition(cursor.MoveOperation.EndOfWord, cursor.MoveMode.KeepAnchor)
     window.article_view.setTextCursor(cursor)
+    return window
+
+
+def test_a_tag_is_painted_in_the_text_a_frame_before_the_span_table(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
+    window = window_with_a_word_selected(qtbot, make_window)
     frames = Frames(
         window,
         {"text": window.article_view.viewport(), "table": window.span_table.viewport()},
@@ -72,15 +74,9 @@ def test_a_tag_is_painted_in_the_text_a_frame_before_the_span_table(
 
 
 def test_undo_is_painted_in_the_text_before_the_panels(
-    qtbot: QtBot, make_window: WindowFactory, cursor_at: CursorAt
+    qtbot: QtBot, make_window: WindowFactory
 ) -> None:
-    window = make_window()
-    settled(qtbot, window)
-    assert window.editor is not None and window.editor.document is not None
-    window.article_view.setTextCursor(cursor_at(window, 0))
-    cursor = window.article_view.textCursor()
-    cursor.movePosition(cursor.MoveOperation.EndOfWord, cursor.MoveMode.KeepAnchor)
-    window.article_view.setTextCursor(cursor)
+    window = window_with_a_word_selected(qtbot, make_window)
     qtbot.keyClick(window.article_view, Qt.Key.Key_P)
     qtbot.waitUntil(lambda: window.span_table.updatesEnabled())
     frames = Frames(
