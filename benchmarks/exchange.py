@@ -194,7 +194,7 @@ def command_line(tmp: Path, runs: int) -> None:
     template = tmp / "empty.db"
     empty_database(template)
     fixed = [run(annotator("stats", "--db", url(template))) for _ in range(runs)]
-    sqlalchemy = [run([sys.executable, "-c", "import sqlalchemy"]) for _ in range(runs)]
+    importing_sqlalchemy = [run([sys.executable, "-c", "import sqlalchemy"]) for _ in range(runs)]
 
     imports, created, floor = [], [], []
     for number in range(runs):
@@ -237,10 +237,10 @@ def command_line(tmp: Path, runs: int) -> None:
         f"floor of an import with this stack (start, import SQLAlchemy and pydantic, validate, "
         f"check, executemany, commit; nothing else): {statistics.median(floor):.2f} s"
     )
-    speed = statistics.median(sqlalchemy) / REFERENCE_SQLALCHEMY_S
+    speed = statistics.median(importing_sqlalchemy) / REFERENCE_SQLALCHEMY_S
     print(
         f"this machine against the one the targets were set on: a process that imports "
-        f"SQLAlchemy takes {statistics.median(sqlalchemy):.2f} s here, "
+        f"SQLAlchemy takes {statistics.median(importing_sqlalchemy):.2f} s here, "
         f"{REFERENCE_SQLALCHEMY_S:.2f} s there ({speed:.1f}x); at that speed the targets "
         f"would be {OTHERS['Label Studio 1.23']['import'] / TARGET_SPEEDUP * speed:.2f} s "
         f"(import) and {OTHERS['Label Studio 1.23']['export'] / TARGET_SPEEDUP * speed:.2f} s "

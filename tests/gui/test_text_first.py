@@ -227,3 +227,22 @@ def test_a_click_on_a_held_table_draws_it_and_selects_nothing(
     QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=where)
     assert editor.selected_span is None
     assert table.updatesEnabled() and paints.rows  # drawn at once, as it is now
+
+
+def test_an_article_that_cannot_be_read_again_leaves_no_panel_held(
+    qtbot: QtBot, idle_window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Held for an article about to be read again, the panels are released when the read
+    fails: no paint of it will come to release them."""
+    window = idle_window
+    errors: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: errors.append(args[2]))
+
+    def unreadable(*_args: object, **_kwargs: object) -> None:
+        raise DatabaseError("database error: disk I/O error")
+
+    monkeypatch.setattr(window.editor.workspace.store, "open_article", unreadable)
+    window.editor.reload({window.editor.document.article.id})
+    assert errors and window.editor.document is None
+    assert not text_first_of(window).held
+    assert window.span_table.updatesEnabled() and window.articles.view.updatesEnabled()

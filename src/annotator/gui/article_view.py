@@ -52,11 +52,11 @@ class ArticleView(QPlainTextEdit):
         )
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setUndoRedoEnabled(False)
+        self.highlighter = SpanFormatter(self)  # before the font: a font change formats
         font = QFont(self.font())
         font.setPointSizeF(max(font.pointSizeF(), 11.0) + 1)
         self.setFont(font)
         self.document().setDocumentMargin(12)
-        self.highlighter = SpanFormatter(self)
         self._offsets: OffsetMap | None = None
         self._colors: dict[str, str] = {}
         self._unpainted: ArticleDocument | None = None
@@ -181,10 +181,9 @@ class ArticleView(QPlainTextEdit):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         # A zoom (Ctrl+wheel) or another font can bring more blocks on screen, without a
-        # scroll or a resize. (The font set in __init__ comes before the highlighter.)
-        highlighter = getattr(self, "highlighter", None)
-        if event.type() == QEvent.Type.FontChange and highlighter is not None:
-            highlighter.format_visible()
+        # scroll or a resize.
+        if event.type() == QEvent.Type.FontChange:
+            self.highlighter.format_visible()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

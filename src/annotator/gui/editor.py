@@ -152,8 +152,6 @@ class Editor(QObject):
             return
         if current in changed:
             self.open_article(current)
-            if self.document is None:
-                self._text_first.release()
             self.message.emit(
                 "The import changed this article: it was read again, and its undo history cleared."
             )
@@ -186,6 +184,7 @@ class Editor(QObject):
             self._stacks[article_id] = (document, stack)  # most recently used last
             self._forget_old_articles()
         except (DatabaseError, StoreError) as error:
+            self._text_first.release()  # held for this article, which will not be painted
             self.failed.emit(str(error))
             return
         self.document = document
@@ -472,8 +471,6 @@ class Editor(QObject):
         self._show_nothing(reopening=True)
         self._drop(*self._stacks.pop(article_id))
         self.open_article(article_id)
-        if self.document is None:
-            self._text_first.release()
 
     # --------------------------------------------------------------- linking
 
