@@ -186,17 +186,23 @@ def test_reading_the_open_article_again_does_not_draw_the_table_empty(
     assert paints.rows[0] > 0, paints.rows
 
 
+def store_fails(monkeypatch: pytest.MonkeyPatch, window: MainWindow, method: str) -> list[str]:
+    """The store's ``method`` raises a database error; returns the warnings shown."""
+    errors: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: errors.append(args[2]))
+
+    def fail(*_args: object, **_kwargs: object) -> None:
+        raise DatabaseError("database error: disk I/O error")
+
+    monkeypatch.setattr(window.editor.workspace.store, method, fail)
+    return errors
+
+
 def test_a_refused_save_does_not_draw_the_table_empty(
     qtbot: QtBot, idle_window: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     window = idle_window
-    errors: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *args: errors.append(args[2]))
-
-    def refuse(*_args: object, **_kwargs: object) -> None:
-        raise DatabaseError("database error: disk I/O error")
-
-    monkeypatch.setattr(window.editor.workspace.store, "add_span", refuse)
+    errors = store_fails(monkeypatch, window, "add_span")
     text = window.editor.document.text
     start = text.index("wartawan")
     window.article_view.select_range(start, start + len("wartawan"))
@@ -235,13 +241,7 @@ def test_an_article_that_cannot_be_read_again_leaves_no_panel_held(
     """Held for an article about to be read again, the panels are released when the read
     fails: no paint of it will come to release them."""
     window = idle_window
-    errors: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *args: errors.append(args[2]))
-
-    def unreadable(*_args: object, **_kwargs: object) -> None:
-        raise DatabaseError("database error: disk I/O error")
-
-    monkeypatch.setattr(window.editor.workspace.store, "open_article", unreadable)
+    errors = store_fails(monkeypatch, window, "open_article")
     window.editor.reload({window.editor.document.article.id})
     assert errors and window.editor.document is None
     assert not text_first_of(window).held
