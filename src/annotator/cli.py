@@ -11,7 +11,7 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from annotator.core.schema import LabelSchema
     from annotator.core.units import Unit
     from annotator.formats.base import ImportOptions, Reader
+    from annotator.formats.read_ahead import FileRead
     from annotator.storage.store import Stats, Store
 
 STATUSES = ("todo", "in_progress", "done", "skipped")
@@ -282,8 +283,8 @@ def _schema(args: argparse.Namespace) -> LabelSchema:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from annotator.formats.base import ImportOptions
-    from annotator.formats.registry import FormatError, reader_for
+    from annotator.formats.read_ahead import ReadRequest, read_files
+    from annotator.formats.registry import FormatError
 
     if not (args.paths or args.suggestions):
         return _fail("nothing to import: give article files or folders, or --suggestions FILE")
@@ -299,12 +300,6 @@ def _import(args: argparse.Namespace) -> int:
         ):
             if given:
                 return _fail(f"{option} applies only to annotated files: give --format")
-    reader: Reader | None = None
-    if args.format is not None and args.paths:
-        try:
-            reader = reader_for(args.format)
-        except FormatError as error:
-            return _fail(str(error))
     schema: LabelSchema | None = None
     if args.suggestions:
         from annotator.core.schema import SchemaError
@@ -314,14 +309,24 @@ def _import(args: argparse.Namespace) -> int:
         except (SchemaError, OSError) as error:  # OSError: no shipped schema
             return _fail(str(error))
 
-    def import_all(store: Store) -> int:
-        if reader is not None:
-            options = ImportOptions(
-                offset_unit=_offset_unit(args.offset_unit),
-                annotator=args.annotator,
-                skip_invalid=args.skip_invalid,
+    reading: contextlib.AbstractContextManager[Iterable[FileRead] | None] = (
+        contextlib.nullcontext()
+    )
+    if args.format is not None and args.paths:
+        # Before the database layer is imported: the files are read while it loads.
+        reading = read_files(
+            ReadRequest(
+                args.format,
+                tuple(args.paths),
+                None if args.offset_unit == "auto" else args.offset_unit,
+                args.annotator,
+                args.skip_invalid,
             )
-            failures = _import_documents(store, args.paths, reader, options)
+        )
+
+    def import_all(store: Store, files: Iterable[FileRead] | None) -> int:
+        if files is not None:
+            failures = _import_documents(store, files, args.annotator)
         else:
             failures = _import_articles(store, args.paths) if args.paths else 0
         if schema is not None:
@@ -329,7 +334,11 @@ def _import(args: argparse.Namespace) -> int:
                 failures += _import_suggestions(store, path, schema, args.source)
         return 1 if failures else 0
 
-    return _with_store(args, import_all)
+    try:
+        with reading as files:
+            return _with_store(args, partial(import_all, files=files))
+    except FormatError as error:  # the format's reader cannot be loaded
+        return _fail(str(error))
 
 
 def _import_articles(store: Store, paths: list[Path]) -> int:
@@ -363,10 +372,9 @@ def _offset_unit(value: str) -> Unit | None:
     return None if value == "auto" else Unit(value)
 
 
-def _import_documents(
-    store: Store, paths: list[Path], reader: Reader, options: ImportOptions
-) -> int:
-    """Import annotated files, each in one transaction; returns how many were refused."""
+def _import_documents(store: Store, files: Iterable[FileRead], annotator: str | None) -> int:
+    """Import annotated files, each in one transaction; returns how many were refused.
+    ``annotator`` names the annotator of documents that name none."""
     from annotator.formats.articles import ImportFileError
     from annotator.formats.base import InvalidAnnotation, UnknownUnit
     from annotator.progress import ProgressBar
@@ -374,12 +382,11 @@ def _import_documents(
     from annotator.storage.store import StoreError
 
     failures = 0
-    for path in paths:
+    for read in files:
+        path = read.path
         try:
             with ProgressBar(f"import {path.name}", "documents") as bar:
-                report = store.import_documents(
-                    reader.read(path, options), options.annotator, bar.update
-                )
+                report = store.import_documents(read.documents, annotator, bar.update)
         except UnknownUnit as error:
             failures += 1
             _error(f"{error}; give --offset-unit (nothing imported from this file)")
@@ -396,7 +403,7 @@ def _import_documents(
             failures += 1
             _error(f"{path}: {error} (nothing imported from this file)")
             continue
-        skipped: list[str] = getattr(reader, "skipped", [])
+        skipped = read.skipped
         for entry in skipped:
             print(f"skipped: {entry}", file=sys.stderr)
         more = f"; {len(skipped)} skipped" if skipped else ""

@@ -229,9 +229,12 @@ def test_spacy_alignment(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_datasets_loads_every_record_of_the_native_export(
-    source: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    source: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     datasets = pytest.importorskip("datasets")
+    # Its progress bars would leave a monitoring thread running, which keeps later imports in
+    # this process from reading their files in a second process.
+    monkeypatch.setattr("tqdm.std.tqdm.monitor_interval", 0)
     out = tmp_path / "export.jsonl"
     export(capsys, source, "--out", str(out))
     loaded = datasets.load_dataset(
@@ -559,21 +562,24 @@ def test_format_options_need_a_format(tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 def test_an_interrupted_import_is_rolled_back(
-    with_bad_span: Path,
+    tmp_path: Path,
     db_url: str,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from annotator.formats.native_reader import NativeReader
+    """Ctrl+C once the rows are written, before the commit."""
+    from annotator.progress import ProgressBar
 
-    original = NativeReader.read
+    zwj = TEXTS["zwj"]
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(native_line("zwj", zwj, [native_span(zwj, "Lagos", "GPE", "s1")]))
 
-    def interrupted(self: NativeReader, path: Path, options: Any) -> Any:
-        yield next(original(self, path, options))
-        raise KeyboardInterrupt
+    def interrupted(self: ProgressBar, done: int) -> None:
+        if done:
+            raise KeyboardInterrupt
 
-    monkeypatch.setattr(NativeReader, "read", interrupted)
-    result = run_cli(capsys, "import", "--db", db_url, "--format", "jsonl", str(with_bad_span))
+    monkeypatch.setattr(ProgressBar, "update", interrupted)
+    result = run_cli(capsys, "import", "--db", db_url, "--format", "jsonl", str(path))
     assert result.code == 130
     assert result.err == "annotator: error: interrupted: the file being imported was rolled back\n"
     monkeypatch.undo()

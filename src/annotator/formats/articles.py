@@ -40,6 +40,11 @@ class ImportFileError(Exception):
         self.line = line
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[ImportFileError], tuple[Path, str, int | None]]:
+        # Pickled by the reading process of an import (``read_ahead``): rebuilt from what it
+        # was made of, not from its message.
+        return type(self), (self.path, self.reason, self.line)
+
 
 def iter_article_files(paths: Iterable[Path]) -> Iterator[Path]:
     """Yield the importable files among ``paths``, expanding folders recursively.

@@ -44,7 +44,7 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.types import NullType
 
-from annotator.core.exchange import ImportedDocument
+from annotator.core.exchange import AnyDocument
 from annotator.core.memory import collector_paused
 from annotator.core.models import (
     AnnotatedArticle,
@@ -655,7 +655,7 @@ class Store:
 
     def import_documents(
         self,
-        documents: Iterable[ImportedDocument],
+        documents: Iterable[AnyDocument],
         default_annotator: str | None,
         progress: Callable[[int], None] | None = None,
     ) -> DocumentImportReport:
@@ -678,7 +678,7 @@ class Store:
             with self._engine.begin() as connection, collector_paused():
                 _wait_for_locks(connection, BUSY_TIMEOUT_MS)
                 bulk = _BulkImport(connection, default_annotator, report)
-                batch: list[ImportedDocument] = []
+                batch: list[AnyDocument] = []
                 for document in documents:
                     batch.append(document)
                     if len(batch) >= _DOCUMENT_BATCH:
@@ -1091,7 +1091,7 @@ class _BulkImport:
             if set_id in self.changed_sets
         }
 
-    def store(self, documents: Sequence[ImportedDocument]) -> None:
+    def store(self, documents: Sequence[AnyDocument]) -> None:
         articles = self._articles(documents)
         set_ids, created = self._sets(documents, articles)
         contents = self._contents(set_ids, created)
@@ -1100,7 +1100,7 @@ class _BulkImport:
 
     # Articles
 
-    def _articles(self, documents: Sequence[ImportedDocument]) -> list[_ArticleRef]:
+    def _articles(self, documents: Sequence[AnyDocument]) -> list[_ArticleRef]:
         digests = [text_sha256(document.article.text) for document in documents]
         self._look_up_articles(documents, digests)
         refs: list[_ArticleRef] = []
@@ -1147,7 +1147,7 @@ class _BulkImport:
             self.report.articles_added += len(new)
         return refs
 
-    def _look_up_articles(self, documents: Sequence[ImportedDocument], digests: list[str]) -> None:
+    def _look_up_articles(self, documents: Sequence[AnyDocument], digests: list[str]) -> None:
         """Load the stored articles these documents may refer to, by id and by text."""
         if self.no_stored_articles:
             return
@@ -1162,7 +1162,7 @@ class _BulkImport:
 
     # Annotators and annotation sets
 
-    def _annotator_id(self, document: ImportedDocument) -> int:
+    def _annotator_id(self, document: AnyDocument) -> int:
         name = document.annotator or self.default_annotator
         if not name:
             raise StoreError(
@@ -1175,7 +1175,7 @@ class _BulkImport:
         return found
 
     def _sets(
-        self, documents: Sequence[ImportedDocument], articles: list[_ArticleRef]
+        self, documents: Sequence[AnyDocument], articles: list[_ArticleRef]
     ) -> tuple[list[int], set[int]]:
         """The annotation set of each document, and those of them created now (where missing).
         Statuses are updated."""
@@ -1271,7 +1271,7 @@ class _BulkImport:
 
     def _annotations(
         self,
-        documents: Sequence[ImportedDocument],
+        documents: Sequence[AnyDocument],
         set_ids: list[int],
         contents: dict[int, _SetContents],
     ) -> None:
@@ -1372,7 +1372,7 @@ class _BulkImport:
             report.relations_added += len(relations)
             self.changed_sets.update(row["set_id"] for row in relations)
 
-    def _insert_as_given(self, documents: Sequence[ImportedDocument], set_ids: list[int]) -> bool:
+    def _insert_as_given(self, documents: Sequence[AnyDocument], set_ids: list[int]) -> bool:
         """Insert the batch's spans and relations under the ids they bring, if no id is taken;
         returns whether they were inserted.
 
@@ -1465,7 +1465,7 @@ def _unclashed(
 
 
 def _as_json(
-    convert: Callable[[Any], Any], value: Any, document: ImportedDocument, what: str
+    convert: Callable[[Any], Any], value: Any, document: AnyDocument, what: str
 ) -> Any:
     """``value`` converted by the database's JSON conversion ``convert``; what JSON cannot
     hold (an integer beyond 64 bits, say) is refused naming the document."""
@@ -1475,7 +1475,7 @@ def _as_json(
         raise StoreError(f"{document.where}: {what} cannot be stored as JSON: {error}") from None
 
 
-def _next_status(current: str | None, document: ImportedDocument) -> str:
+def _next_status(current: str | None, document: AnyDocument) -> str:
     """A set's status once ``document`` is imported into it: the document's own, else work on
     an untouched set puts it in progress, as the first span drawn in the window does."""
     if document.status is not None:
