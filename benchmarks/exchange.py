@@ -118,11 +118,12 @@ sys.exit(code)
 """
 
 
-# The least a Python process can do to load the file with this stack, as a floor for the
-# import: start, import SQLAlchemy and pydantic (the export record's model), validate each line
-# with it, check the text's hash and each span's text, insert articles, sets and spans with
-# executemany through the driver (the database's pragmas applied), commit. Nothing else: no
-# matching of what is already stored, no id collisions, no reports, no error messages.
+# The least one Python process can do to load the file with this stack, as a floor for an
+# import that reads and writes in the same process: start, import SQLAlchemy and pydantic (the
+# export record's model), validate each line with it, check the text's hash and each span's
+# text, insert articles, sets and spans with executemany through the driver (the database's
+# pragmas applied), commit. Nothing else: no matching of what is already stored, no id
+# collisions, no reports, no error messages.
 _FLOOR = """
 import gc, hashlib, os, sys
 gc.disable()  # as the import does while it reads
@@ -234,8 +235,9 @@ def command_line(tmp: Path, runs: int) -> None:
         f"import into a database the command creates (schema migrations included): "
         f"{statistics.median(created):.2f} s\nfixed cost of a command that opens a database "
         f"(annotator stats on an empty one): {statistics.median(fixed):.2f} s\n"
-        f"floor of an import with this stack (start, import SQLAlchemy and pydantic, validate, "
-        f"check, executemany, commit; nothing else): {statistics.median(floor):.2f} s"
+        f"floor of an import in one process with this stack (start, import SQLAlchemy and "
+        f"pydantic, validate, check, executemany, commit; nothing else): "
+        f"{statistics.median(floor):.2f} s"
     )
     speed = statistics.median(importing_sqlalchemy) / REFERENCE_SQLALCHEMY_S
     print(
