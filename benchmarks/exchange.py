@@ -105,15 +105,18 @@ def run(command: list[str]) -> float:
     return seconds
 
 
-# Runs annotator and reports the process's peak resident memory. ru_maxrss would also count
-# the benchmark's own memory, which the child holds between fork and exec; VmHWM does not.
+# Runs annotator and reports the process's peak resident memory, and that of the process an
+# import forks to read its files (0 if none). ru_maxrss of this process would also count the
+# benchmark's own memory, which the child holds between fork and exec; VmHWM does not. The
+# reading process is forked from annotator itself, so its ru_maxrss is its own.
 _MEASURED = """
-import sys
+import resource, sys
 from annotator.__main__ import main
 code = main(sys.argv[1:])
 with open("/proc/self/status") as status:
     peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
-print(f"peak {peak} kB", file=sys.stderr)
+reading = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(f"peak {peak} kB {reading} kB", file=sys.stderr)
 sys.exit(code)
 """
 
@@ -157,8 +160,9 @@ os._exit(0)
 """
 
 
-def peak_rss_mb(*argv: str) -> float:
-    """Peak resident memory of an ``annotator`` process (Linux), in MB."""
+def peak_rss_mb(*argv: str) -> tuple[float, float]:
+    """Peak resident memory of an ``annotator`` process and of the process it forked to read
+    files, if any (Linux), in MB."""
     done = subprocess.run(
         [sys.executable, "-c", _MEASURED, *argv],
         capture_output=True,
@@ -168,7 +172,8 @@ def peak_rss_mb(*argv: str) -> float:
     )
     if done.returncode != 0:
         sys.exit(f"annotator {' '.join(argv)} failed:\n{done.stderr}")
-    return int(done.stderr.splitlines()[-1].split()[1]) / 1024
+    fields = done.stderr.splitlines()[-1].split()
+    return int(fields[1]) / 1024, int(fields[3]) / 1024
 
 
 def empty_database(path: Path) -> None:
@@ -396,6 +401,7 @@ def raw_export(database: Path, target: Path) -> None:
 def memory(tmp: Path) -> None:
     """Import and export workloads that differ only in the number of articles."""
     measured: dict[str, list[tuple[float, float]]] = {"import": [], "export": []}  # MB, s
+    reading: list[tuple[float, float]] = []  # the import's reading process: MB, s
     for articles, spans in MEMORY:
         data = tmp / f"memory-{articles}.jsonl"
         write_workload(data, articles, spans)
@@ -406,8 +412,13 @@ def memory(tmp: Path) -> None:
             ("export", ["export", "--db", database, "--out", str(out)]),
         ):
             start = time.perf_counter()
-            peak = peak_rss_mb(*argv)
-            measured[step].append((peak, time.perf_counter() - start))
+            peak, forked = peak_rss_mb(*argv)
+            seconds = time.perf_counter() - start
+            measured[step].append((peak, seconds))
+            if forked:
+                reading.append((forked, seconds))
+    if len(reading) == len(MEMORY):
+        measured["import, reading process"] = reading
     (small, spans), (big, _) = MEMORY
     print(f"Whole process, peak memory (VmHWM): articles of ~{CHARS:,} characters, {spans} spans")
     rows = []

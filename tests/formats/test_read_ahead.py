@@ -130,6 +130,23 @@ def test_with_another_thread_running_the_files_are_read_here(tmp_path: Path) -> 
     assert documents == _here(path)[0]
 
 
+def test_without_a_process_to_fork_the_files_are_read_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _export(tmp_path / "data.jsonl", 2)
+    opened = len(os.listdir("/proc/self/fd"))
+
+    def refused() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refused)
+    with read_files(ReadRequest("jsonl", (path,)), fork=True) as files:
+        assert not isinstance(files, ReadingProcess)
+        [(_, documents, _)] = _read_all(files)
+    assert documents == _here(path)[0]
+    assert len(os.listdir("/proc/self/fd")) == opened  # the pipe is closed
+
+
 def test_an_error_is_raised_where_the_file_has_it_and_the_next_file_is_read(
     tmp_path: Path,
 ) -> None:

@@ -25,7 +25,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
@@ -73,10 +73,13 @@ def read_files(request: ReadRequest, *, fork: bool | None = None) -> Iterator[It
     Take each file's documents before the next file: the files are read one after another,
     and documents of a file left unread are passed over. Leaving the block ends the reading.
     """
-    if not (_can_fork() if fork is None else fork):
+    reading = None
+    if _can_fork() if fork is None else fork:
+        with suppress(OSError):  # no process to be had (a limit on processes): read here
+            reading = ReadingProcess(request)
+    if reading is None:
         yield _read_here(request)
         return
-    reading = ReadingProcess(request)
     try:
         yield reading
     finally:
@@ -128,7 +131,12 @@ class ReadingProcess:
     def __init__(self, request: ReadRequest) -> None:
         self.request = request
         read_end, write_end = os.pipe()
-        self.pid = os.fork()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            raise
         if self.pid == 0:  # the reading process
             os.close(read_end)
             _child(request, write_end)
