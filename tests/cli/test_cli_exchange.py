@@ -553,6 +553,19 @@ def test_default_annotator(tmp_path: Path, db_url: str, capsys: pytest.CaptureFi
     assert list(stats(capsys, db_url)["annotators"]) == ["ika"]
 
 
+def test_a_reader_that_cannot_be_loaded_is_a_clean_error(
+    with_bad_span: Path,
+    db_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from annotator.formats import registry
+
+    monkeypatch.setitem(registry._READERS, "jsonl", registry._Entry("annotator.no_such", "r"))
+    result = run_cli(capsys, "import", "--db", db_url, "--format", "jsonl", str(with_bad_span))
+    assert_clean_error(result, "the jsonl format is not available")
+
+
 def test_format_options_need_a_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     article = tmp_path / "a.txt"
     article.write_text("Judul\nIsi.", encoding="utf-8")

@@ -25,13 +25,15 @@ from annotator.core.exchange import (
     SpanRecord,
 )
 from annotator.core.models import ArticleIn, Origin, Relation, Span, Status
+from annotator.formats import registry
 from annotator.formats.articles import ImportFileError
 from annotator.formats.base import InvalidAnnotation
 from annotator.formats.native_jsonl import write_jsonl
 from annotator.formats.native_reader import NativeReader
 from annotator.formats.read_ahead import ReadingProcess, ReadRequest, read_files
+from annotator.formats.registry import FormatError
 
-TEXT = "Peneliti 👩‍🔬 dari 🇮🇩, Rene\u0301 Siregar, berkata:\r\n\"Vaksin ini aman.\" 😀\r\n"
+TEXT = 'Peneliti 👩‍🔬 dari 🇮🇩, Rene\u0301 Siregar, berkata:\r\n"Vaksin ini aman." 😀\r\n'
 
 
 def _item(number: int, annotator: str = "rina", text: str = TEXT) -> Any:
@@ -145,6 +147,20 @@ def test_without_a_process_to_fork_the_files_are_read_here(
         [(_, documents, _)] = _read_all(files)
     assert documents == _here(path)[0]
     assert len(os.listdir("/proc/self/fd")) == opened  # the pipe is closed
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_a_reader_that_cannot_be_loaded_is_a_format_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fork: bool
+) -> None:
+    path = _export(tmp_path / "data.jsonl", 1)
+    monkeypatch.setitem(registry._READERS, "jsonl", registry._Entry("annotator.no_such", "r"))
+    with (
+        pytest.raises(FormatError, match="the jsonl format is not available"),
+        read_files(ReadRequest("jsonl", (path,)), fork=fork) as files,
+    ):
+        for read in files:
+            list(read.documents)
 
 
 def test_an_error_is_raised_where_the_file_has_it_and_the_next_file_is_read(

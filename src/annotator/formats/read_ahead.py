@@ -98,14 +98,20 @@ def _can_fork() -> bool:
 
 
 def _read_here(request: ReadRequest) -> Iterator[FileRead]:
+    """The files read in this process; raises FormatError at once if the format's reader
+    cannot be loaded."""
     from annotator.formats.registry import reader_for
 
     reader = reader_for(request.format)
     options = request.options()
-    for path in request.paths:
-        read = FileRead(path)
-        read.documents = _documents_here(reader.read(path, options), reader, read)
-        yield read
+
+    def files() -> Iterator[FileRead]:
+        for path in request.paths:
+            read = FileRead(path)
+            read.documents = _documents_here(reader.read(path, options), reader, read)
+            yield read
+
+    return files()
 
 
 def _documents_here(
@@ -274,8 +280,14 @@ def _child(request: ReadRequest, descriptor: int) -> NoReturn:
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         with os.fdopen(descriptor, "wb", buffering=_BUFFER) as pipe:
-            for read in _read_here(request):
-                _send_file(pipe, read)
+            try:
+                files = _read_here(request)
+            except Exception as error:  # the reader cannot be loaded: each file fails with it
+                for path in request.paths:
+                    _send(pipe, _ERROR, _pickled(error, path))
+            else:
+                for read in files:
+                    _send_file(pipe, read)
         status = 0
     except BrokenPipeError:  # the importing process stopped reading: nothing more is wanted
         status = 0
