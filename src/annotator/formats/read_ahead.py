@@ -88,8 +88,9 @@ def read_files(request: ReadRequest, *, fork: bool | None = None) -> Iterator[It
 
 def _can_fork() -> bool:
     """Whether a forked child can safely read: on Linux (elsewhere system libraries may not
-    survive a fork without exec), with no other thread that could hold a lock the child
-    needs, and with a core for each process."""
+    survive a fork without exec), with no other Python thread, which could hold a lock that
+    the child's Python code needs (the native threads of libraries such as Qt or jemalloc hold
+    none of those), and with a core for each process."""
     return (
         sys.platform == "linux"
         and threading.active_count() == 1
