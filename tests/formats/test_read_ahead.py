@@ -241,16 +241,72 @@ def _big(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_reading_process_that_dies_is_an_error_for_its_file(tmp_path: Path) -> None:
+def test_a_reading_process_that_dies_is_an_error_for_its_file_and_the_next_is_read(
+    tmp_path: Path,
+) -> None:
     path = _big(tmp_path)
     with read_files(ReadRequest("jsonl", (path, path)), fork=True) as files:
         assert isinstance(files, ReadingProcess)
-        os.kill(files.pid, signal.SIGKILL)
+        killed = files.pid
+        os.kill(killed, signal.SIGKILL)
         reads = iter(files)
         with pytest.raises(ImportFileError, match=r"reading stopped: .*killed by signal 9"):
             list(next(reads).documents)
-        with pytest.raises(ImportFileError, match="killed by signal 9"):
-            list(next(reads).documents)
+        assert _is_gone(killed)
+        assert len(list(next(reads).documents)) == 8_000
+        assert files.pid not in (0, killed)
+
+
+def test_a_file_given_up_on_is_not_read_to_its_end(tmp_path: Path) -> None:
+    """The process reading it is ended, and a new one reads the files after it."""
+    big = _big(tmp_path)
+    small = _export(tmp_path / "small.jsonl", 2)
+    with read_files(ReadRequest("jsonl", (big, small, big)), fork=True) as files:
+        assert isinstance(files, ReadingProcess)
+        reads = iter(files)
+        first = files.pid
+        next(next(reads).documents)  # the store refused the file here
+        assert [d.where for d in next(reads).documents] == [f"{small}:1", f"{small}:2"]
+        assert _is_gone(first)
+        assert files.pid not in (0, first)
+        assert len(list(next(reads).documents)) == 8_000
+
+
+def test_ctrl_c_right_after_the_fork_never_reaches_the_reading_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child ignores Ctrl+C from its first instruction: were it to take it, it would run
+    the caller's code (here: leave with status 99)."""
+    path = _export(tmp_path / "data.jsonl", 2)
+    fork = os.fork
+
+    def interrupted_fork() -> int:
+        pid = fork()
+        if pid == 0:
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                os.getpid()  # a Python-level handler would have run by now
+            except KeyboardInterrupt:
+                os._exit(99)
+        return pid
+
+    monkeypatch.setattr(os, "fork", interrupted_fork)
+    with read_files(ReadRequest("jsonl", (path,)), fork=True) as files:
+        [(_, documents, _)] = _read_all(files)
+    assert len(documents) == 2
+
+
+def test_with_sigchld_ignored_the_files_are_read_here(tmp_path: Path) -> None:
+    """The system would reap the child, whose end could then not be told."""
+    path = _export(tmp_path / "data.jsonl", 1)
+    before = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        with read_files(ReadRequest("jsonl", (path,))) as files:
+            assert not isinstance(files, ReadingProcess)
+            [(_, documents, _)] = _read_all(files)
+    finally:
+        signal.signal(signal.SIGCHLD, before)
+    assert len(documents) == 1
 
 
 def _is_gone(pid: int) -> bool:

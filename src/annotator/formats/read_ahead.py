@@ -26,7 +26,7 @@ import threading
 import traceback
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
@@ -73,17 +73,15 @@ def read_files(request: ReadRequest, *, fork: bool | None = None) -> Iterator[It
     Take each file's documents before the next file: the files are read one after another,
     and documents of a file left unread are passed over. Leaving the block ends the reading.
     """
-    reading = None
     if _can_fork() if fork is None else fork:
-        with suppress(OSError):  # no process to be had (a limit on processes): read here
-            reading = ReadingProcess(request)
-    if reading is None:
-        yield _read_here(request)
-        return
-    try:
-        yield reading
-    finally:
-        reading.close()
+        reading = ReadingProcess(request)
+        try:
+            if reading.start():
+                yield reading
+                return
+        finally:
+            reading.close()
+    yield _read_here(request)
 
 
 def _can_fork() -> bool:
@@ -95,6 +93,8 @@ def _can_fork() -> bool:
         sys.platform == "linux"
         and threading.active_count() == 1
         and len(os.sched_getaffinity(0)) > 1
+        # With SIGCHLD ignored, the child is reaped by the system: its end could not be told.
+        and signal.getsignal(signal.SIGCHLD) != signal.SIG_IGN
     )
 
 
@@ -133,34 +133,51 @@ _BUFFER = 1 << 20
 
 
 class ReadingProcess:
-    """The forked process that reads the files, and the end of its pipe."""
+    """The forked process that reads the files, and the end of its pipe.
+
+    A file that the importer gives up on part-way (the store refused it) is not read to its
+    end: that process is ended and a new one reads the files after it, as it does after a
+    process that died. A reading process whose importer dies leaves at its next write.
+    """
 
     def __init__(self, request: ReadRequest) -> None:
         self.request = request
-        read_end, write_end = os.pipe()
-        try:
-            self.pid = os.fork()
-        except OSError:
-            os.close(read_end)
-            os.close(write_end)
-            raise
-        if self.pid == 0:  # the reading process
-            os.close(read_end)
-            _child(request, write_end)
-        os.close(write_end)
-        self.pipe: IO[bytes] = os.fdopen(read_end, "rb", buffering=_BUFFER)
+        self.pid = 0
+        self.pipe: IO[bytes] | None = None
         self.open: FileRead | None = None  # the file whose frames come next
-        self.done = False  # every file's frames are read
-        self.ended: str | None = None  # how the reading process ended, once it did early
+        self.ended: str | None = None  # how the reading process ended, when it did early
+
+    def start(self, first: int = 0) -> bool:
+        """Fork a process that reads the files from the ``first``; whether there is one."""
+        request = replace(self.request, paths=self.request.paths[first:])
+        read_end, write_end = os.pipe()
+        # Ctrl+C waits until each side has its handling: the child must never run the
+        # caller's code, and this side must know its child's pid to end it.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            pid = os.fork()
+            if pid == 0:
+                _child(request, read_end, write_end, mask)
+            self.pid, self.ended = pid, None
+            self.pipe = os.fdopen(read_end, "rb", buffering=_BUFFER)
+        except OSError:  # no process to be had (a limit on processes)
+            os.close(read_end)
+            return False
+        finally:
+            os.close(write_end)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        return True
 
     def __iter__(self) -> Iterator[FileRead]:
-        for path in self.request.paths:
-            self._pass_over_open()
+        paths = self.request.paths
+        for index, path in enumerate(paths):
+            if self.open is not None or self.ended is not None:
+                self.close()
+                if not self.start(index):
+                    raise OSError(f"{path}: no process could be started to read it")
             read = self.open = FileRead(path)
             read.documents = self._documents(read)
             yield read
-        self._pass_over_open()
-        self.done = True
 
     def _documents(self, read: FileRead) -> Iterator[DocumentRecord]:
         if self.open is not read:
@@ -184,48 +201,44 @@ class ReadingProcess:
         assert isinstance(error, BaseException)
         raise error
 
-    def _pass_over_open(self) -> None:
-        """Skip what is left of the open file's frames: the importer gave up on it."""
-        read = self.open
-        while read is not None and self.open is read and self.ended is None:
-            kind, _ = self._frame(read.path)
-            if kind in (_END, _ERROR):
-                self.open = None
-        self.open = None
-
     def _frame(self, path: Path) -> tuple[int, bytes]:
         """The next frame; if the reading process ended before sending it, an ImportFileError
         for ``path``."""
-        if self.ended is None:
-            header = self.pipe.read(_HEADER.size)
-            if len(header) == _HEADER.size:
-                kind, size = _HEADER.unpack(header)
-                payload = self.pipe.read(size)
-                if len(payload) == size:
-                    return kind, payload
-            self.ended = self._reap()
+        assert self.pipe is not None  # started
+        header = self.pipe.read(_HEADER.size)
+        if len(header) == _HEADER.size:
+            kind, size = _HEADER.unpack(header)
+            payload = self.pipe.read(size)
+            if len(payload) == size:
+                return kind, payload
         from annotator.formats.articles import ImportFileError
 
         self.open = None
+        self.ended = self._reap()
         raise ImportFileError(
-            path, f"reading stopped: the process reading the files ended ({self.ended})"
+            path, f"reading stopped: the process reading the file ended ({self.ended})"
         )
 
     def _reap(self) -> str:
         """Wait for the reading process to end; how it ended."""
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = 0
+        pid, self.pid = self.pid, 0
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:  # reaped by the system (SIGCHLD ignored after all)
+            return "how, is not known"
         if os.WIFSIGNALED(status):
             return f"killed by signal {os.WTERMSIG(status)}"
         return f"exit status {os.waitstatus_to_exitcode(status)}"
 
     def close(self) -> None:
-        self.pipe.close()  # a child still writing gets EPIPE and leaves
+        """End the reading process, wherever it is, and wait for it."""
+        if self.pipe is not None:
+            self.pipe.close()
+            self.pipe = None
         if self.pid:
-            if not self.done:
-                os.kill(self.pid, signal.SIGKILL)  # it may still be reading a large file
-            os.waitpid(self.pid, 0)
-            self.pid = 0
+            with suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)  # it may be reading a large file
+            self._reap()
 
 
 def _records(documents: list[Any]) -> list[DocumentRecord]:
@@ -271,16 +284,18 @@ def _compact(document: AnyDocument) -> tuple[Any, ...]:
     )
 
 
-def _child(request: ReadRequest, descriptor: int) -> NoReturn:
-    """Read every file of ``request`` and send it down ``descriptor``; never returns.
+def _child(request: ReadRequest, read_end: int, write_end: int, mask: Iterable[int]) -> NoReturn:
+    """Read every file of ``request`` and send it down ``write_end``; never returns.
 
     Ctrl+C reaches the whole process group: the importing process handles it, and ends this
-    one.
+    one, which ignores it (``mask`` is the signal mask to restore once it does).
     """
     status = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        with os.fdopen(descriptor, "wb", buffering=_BUFFER) as pipe:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        os.close(read_end)
+        with os.fdopen(write_end, "wb", buffering=_BUFFER) as pipe:
             try:
                 files = _read_here(request)
             except Exception as error:  # the reader cannot be loaded: each file fails with it
