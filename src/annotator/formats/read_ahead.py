@@ -5,13 +5,15 @@ offsets) as starting the database layer and writing the rows. On a machine with 
 core the two overlap: :func:`read_files` forks a process that reads the files one after another
 and sends their documents down a pipe as plain tuples (``marshal``), which this process rebuilds
 as :class:`~annotator.core.exchange.DocumentRecord` for the store; meanwhile this process imports
-SQLAlchemy, opens the database and writes. The fork comes before the database layer is imported,
-so the reading process holds neither it nor a connection, and it leaves with ``os._exit``.
+SQLAlchemy, opens the database and writes. The fork comes before the database layer is
+imported; a process forked later (see :class:`ReadingProcess`) inherits the open database file
+but never touches it. A reading process leaves with ``os._exit``, never through the caller's
+code.
 
 What a file's reader raises is raised again here, at the same point of that file's documents,
 so that the store rolls the file back as it would have. Where forking is not safe or not
-useful (not Linux, other threads running, one core) the files are read in this process, with
-the same results.
+useful (not Linux, other Python threads running, one core, SIGCHLD ignored, no process to be
+had) the files are read in this process, with the same results.
 """
 
 from __future__ import annotations
