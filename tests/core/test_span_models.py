@@ -33,6 +33,11 @@ def test_trusted_span_equals_a_constructed_one_and_behaves_like_it() -> None:
     fastest = trusted_span({**values, "created_at": None, "updated_at": None})
     assert fastest == constructed and list(fastest.__dict__) == list(Span.model_fields)
     assert fastest.model_fields_set == constructed.model_fields_set
+    # Such spans share their set of given fields: a copy with changes must not change it.
+    other = trusted_span({**values, "created_at": None, "updated_at": None})
+    changed = fastest.model_copy(update={"label": "ORG", "extra_marker": 1})
+    assert changed.label == "ORG" and "extra_marker" in changed.model_fields_set
+    assert other.model_fields_set == fastest.model_fields_set == set(Span.model_fields)
     assert fastest.model_dump() == constructed.model_dump()
     assert trusted.model_dump() == constructed.model_dump()
     assert trusted.model_copy(update={"label": "ORG"}).label == "ORG"
