@@ -309,16 +309,14 @@ def _import(args: argparse.Namespace) -> int:
         except (SchemaError, OSError) as error:  # OSError: no shipped schema
             return _fail(str(error))
 
-    reading: contextlib.AbstractContextManager[Iterable[FileRead] | None] = (
-        contextlib.nullcontext()
-    )
+    reading: contextlib.AbstractContextManager[Iterable[FileRead] | None] = contextlib.nullcontext()
     if args.format is not None and args.paths:
         # Before the database layer is imported: the files are read while it loads.
         reading = read_files(
             ReadRequest(
                 args.format,
                 tuple(args.paths),
-                None if args.offset_unit == "auto" else args.offset_unit,
+                _offset_unit(args.offset_unit),
                 args.annotator,
                 args.skip_invalid,
             )

@@ -34,6 +34,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from annotator.core.exchange import AnyDocument, DocumentRecord, ImportedDocument
+    from annotator.core.units import Unit
     from annotator.formats.base import ImportOptions
 
 
@@ -43,17 +44,15 @@ class ReadRequest:
 
     format: str  # a name from ``registry.IMPORT_FORMATS``
     paths: tuple[Path, ...]
-    offset_unit: str | None = None  # a ``Unit`` value; None: decided per file
+    offset_unit: Unit | None = None  # None: decided per file
     annotator: str | None = None
     skip_invalid: bool = False
 
     def options(self) -> ImportOptions:
-        from annotator.core.units import Unit
         from annotator.formats.base import ImportOptions
 
-        unit = None if self.offset_unit is None else Unit(self.offset_unit)
         return ImportOptions(
-            offset_unit=unit, annotator=self.annotator, skip_invalid=self.skip_invalid
+            offset_unit=self.offset_unit, annotator=self.annotator, skip_invalid=self.skip_invalid
         )
 
 
