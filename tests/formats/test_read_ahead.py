@@ -27,7 +27,7 @@ from annotator.core.exchange import (
 from annotator.core.models import ArticleIn, Origin, Relation, Span, Status
 from annotator.formats import registry
 from annotator.formats.articles import ImportFileError
-from annotator.formats.base import InvalidAnnotation
+from annotator.formats.base import ImportOptions, InvalidAnnotation
 from annotator.formats.native_jsonl import write_jsonl
 from annotator.formats.native_reader import NativeReader
 from annotator.formats.read_ahead import ReadingProcess, ReadRequest, read_files
@@ -74,8 +74,6 @@ def _read_all(files: Any) -> list[tuple[Path, list[AnyDocument], list[str]]]:
 
 def _here(*paths: Path, skip_invalid: bool = False) -> list[list[ImportedDocument]]:
     reader = NativeReader()
-    from annotator.formats.base import ImportOptions
-
     return [list(reader.read(path, ImportOptions(skip_invalid=skip_invalid))) for path in paths]
 
 
@@ -200,8 +198,6 @@ def test_what_skip_invalid_left_out_comes_with_the_file(tmp_path: Path) -> None:
     path = _export(tmp_path / "data.jsonl", 3)
     _break_span(path, 2)
     reader = NativeReader()
-    from annotator.formats.base import ImportOptions
-
     kept_here = list(reader.read(path, ImportOptions(skip_invalid=True)))
     with read_files(ReadRequest("jsonl", (path,), skip_invalid=True), fork=True) as files:
         [(_, records, skipped)] = _read_all(files)
